@@ -1,0 +1,71 @@
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace HeadRecon.Runtime;
+
+/// <summary>
+/// Process-wide set-up for TorchSharp: FTZ/DAZ before the first torch op, thread count, device choice.
+/// Call <see cref="Initialize"/> once at the start of every entry point (CLI, tests, notebooks).
+/// </summary>
+public static class TorchRuntime
+{
+    static readonly object s_lock = new();
+    static bool s_initialized;
+
+    /// <summary>Environment variables that only take effect when set before the process starts.</summary>
+    public static readonly IReadOnlyDictionary<string, string> LaunchEnvironment = new Dictionary<string, string>
+    {
+        // Idle OpenMP workers sleep instead of spinning: spinning steals the second core from the main thread.
+        ["OMP_WAIT_POLICY"] = "PASSIVE",
+        // Keep large activation buffers in the heap instead of mapping them afresh each iteration (page faults).
+        ["MALLOC_MMAP_MAX_"] = "0",
+        ["MALLOC_TRIM_THRESHOLD_"] = "17179869184",
+    };
+
+    public static bool FlushDenormals { get; private set; }
+    public static int Threads { get; private set; }
+
+    /// <summary>Enables FTZ/DAZ (before libtorch creates its thread pool) and sets the intra-op thread count.</summary>
+    public static void Initialize(int? threads = null)
+    {
+        lock (s_lock)
+        {
+            if (s_initialized)
+            {
+                if (threads is int t && t > 0 && t != Threads) { torch.set_num_threads(t); Threads = t; }
+                return;
+            }
+            FlushDenormals = FloatingPointControl.SetFlushDenormals(true);
+            int n = threads ?? ThreadsFromEnvironment() ?? Environment.ProcessorCount;
+            torch.set_num_threads(Math.Max(1, n));
+            Threads = torch.get_num_threads();
+            s_initialized = true;
+        }
+    }
+
+    static int? ThreadsFromEnvironment()
+    {
+        string? v = Environment.GetEnvironmentVariable("HEADRECON_THREADS") ?? Environment.GetEnvironmentVariable("OMP_NUM_THREADS");
+        return int.TryParse(v, out int n) && n > 0 ? n : null;
+    }
+
+    /// <summary>Resolves "auto", "cpu", "cuda" or "cuda:N"; "cuda" without a CUDA build fails with a clear message.</summary>
+    public static Device ResolveDevice(string spec)
+    {
+        Initialize();
+        spec = (spec ?? "auto").Trim().ToLowerInvariant();
+        if (spec == "auto") return cuda.is_available() ? CUDA : CPU;
+        if (spec == "cpu") return CPU;
+        if (spec.StartsWith("cuda", StringComparison.Ordinal))
+        {
+            if (!cuda.is_available())
+                throw new InvalidOperationException($"--device {spec}: CUDA is not available (this build uses TorchBackend=cpu or no GPU is visible). Rebuild with -p:TorchBackend=cuda on a CUDA machine, or use --device cpu.");
+            return new Device(spec);
+        }
+        throw new ArgumentException($"--device: unknown device '{spec}' (expected auto, cpu, cuda or cuda:N)");
+    }
+
+    /// <summary>The environment variables from <see cref="LaunchEnvironment"/> that are missing in this process.</summary>
+    public static IEnumerable<string> MissingLaunchEnvironment() =>
+        LaunchEnvironment.Where(kv => Environment.GetEnvironmentVariable(kv.Key) != kv.Value).Select(kv => $"{kv.Key}={kv.Value}");
+}
