@@ -1,0 +1,177 @@
+namespace HeadRecon.Config;
+
+/// <summary>Names the HOCON key a property is read from (the original's key spelling).</summary>
+[AttributeUsage(AttributeTargets.Property)]
+public sealed class ConfKeyAttribute(string key) : Attribute
+{
+    public string Key { get; } = key;
+}
+
+/// <summary>The whole run configuration (one .conf file): the original's sections plus our extensions.</summary>
+public sealed record HeadConf
+{
+    [ConfKey("train")] public TrainOptions Train { get; init; } = new();
+    [ConfKey("plot")] public PlotOptions Plot { get; init; } = new();
+    [ConfKey("loss")] public LossOptions Loss { get; init; } = new();
+    [ConfKey("dataset")] public DatasetOptions Dataset { get; init; } = new();
+    [ConfKey("model")] public ModelOptions Model { get; init; } = new();
+}
+
+public sealed record TrainOptions
+{
+    [ConfKey("expname")] public string ExpName { get; init; } = "face";
+    [ConfKey("dataset_class")] public string DatasetClass { get; init; } = "datasets.face_dataset.FaceDataset";
+    [ConfKey("model_class")] public string ModelClass { get; init; } = "model.network.VolSDFNetwork";
+    [ConfKey("loss_class")] public string LossClass { get; init; } = "model.loss.VolSDFLoss";
+    [ConfKey("learning_rate")] public double LearningRate { get; init; } = 5.0e-4;
+    [ConfKey("sched_decay_rate")] public double SchedDecayRate { get; init; } = 0.1;
+    [ConfKey("num_pixels")] public int NumPixels { get; init; } = 1024;
+    [ConfKey("checkpoint_freq")] public int CheckpointFreq { get; init; } = 100;
+    [ConfKey("plot_freq")] public int PlotFreq { get; init; } = 100;
+    [ConfKey("split_n_pixels")] public int SplitNPixels { get; init; } = 1024;
+    /// <summary>Epochs (one epoch = one pass over all training images), as the original's --nepoch.</summary>
+    [ConfKey("nepochs")] public int NEpochs { get; init; } = 2000;
+    /// <summary>Extension: when &gt; 0, train exactly this many iterations instead of nepochs × images.</summary>
+    [ConfKey("max_iterations")] public int MaxIterations { get; init; } = 0;
+    /// <summary>Extension: RNG seed for initialisation, pixel and view sampling.</summary>
+    [ConfKey("seed")] public int Seed { get; init; } = 0;
+    /// <summary>Extension: parameter groups kept fixed ("template", "deformation", "displacement", "color", "codes", "density").</summary>
+    [ConfKey("freeze")] public IReadOnlyList<string> Freeze { get; init; } = [];
+    /// <summary>Extension: PE window schedule — alpha goes linearly from pe_alpha_start to 1 over this many iterations (0 = the original: alpha fixed at 1).</summary>
+    [ConfKey("pe_alpha_iters")] public int PeAlphaIters { get; init; } = 0;
+    [ConfKey("pe_alpha_start")] public double PeAlphaStart { get; init; } = 1.0;
+    /// <summary>Extension: redraw pixels every iteration (true) or share one subset per epoch like the original's worker quirk (false).</summary>
+    [ConfKey("redraw_pixels_every_iteration")] public bool RedrawPixelsEveryIteration { get; init; } = true;
+}
+
+public sealed record PlotOptions
+{
+    [ConfKey("plot_nimgs")] public int PlotNImgs { get; init; } = 1;
+    [ConfKey("resolution")] public int Resolution { get; init; } = 512;
+    [ConfKey("grid_boundary")] public IReadOnlyList<double> GridBoundary { get; init; } = [-0.3, 0.3];
+}
+
+public sealed record LossOptions
+{
+    [ConfKey("eikonal_weight")] public double EikonalWeight { get; init; } = 0.01;
+    [ConfKey("rgb_loss")] public string RgbLoss { get; init; } = "torch.nn.L1Loss";
+    [ConfKey("disp_weight")] public double DispWeight { get; init; } = 0.001;
+    [ConfKey("disp_loss")] public string DispLoss { get; init; } = "torch.nn.L1Loss";
+    [ConfKey("disp_grad_weight")] public double DispGradWeight { get; init; } = 0.001;
+    [ConfKey("disp_grad_loss")] public string DispGradLoss { get; init; } = "torch.nn.L1Loss";
+    [ConfKey("deform_grad_weight")] public double DeformGradWeight { get; init; } = 0.001;
+    [ConfKey("deform_weight")] public double DeformWeight { get; init; } = 0.001;
+    [ConfKey("shape_code_weight")] public double ShapeCodeWeight { get; init; } = 0.001;
+    [ConfKey("color_code_weight")] public double ColorCodeWeight { get; init; } = 0.001;
+    [ConfKey("latent_code_loss")] public string LatentCodeLoss { get; init; } = "torch.nn.MSELoss";
+}
+
+public sealed record DatasetOptions
+{
+    /// <summary>"pr" (Agisoft XML, the paper's PR/FLM data and our synthetic heads), "idr" (cameras.npz) or "facescape".</summary>
+    [ConfKey("format")] public string Format { get; init; } = "pr";
+    [ConfKey("data_dir")] public string DataDir { get; init; } = "data/generated/heads";
+    [ConfKey("img_res")] public IReadOnlyList<int> ImgRes { get; init; } = [512, 512];
+    /// <summary>-1: all identities of id.txt (stage 1); otherwise one identity (stage 2).</summary>
+    [ConfKey("scan_id")] public string ScanId { get; init; } = "-1";
+    [ConfKey("cam_scale")] public double CamScale { get; init; } = 0.15;
+    [ConfKey("id_list")] public string IdList { get; init; } = "id.txt";
+    [ConfKey("init_view_path")] public string InitViewPath { get; init; } = "15_view.json";
+    [ConfKey("sparse_view_num")] public int SparseViewNum { get; init; } = 15;
+    [ConfKey("fine_tune_flag")] public bool FineTuneFlag { get; init; } = false;
+    [ConfKey("fine_tune_view")] public int FineTuneView { get; init; } = 1;
+}
+
+public sealed record ModelOptions
+{
+    [ConfKey("st1_flag")] public bool St1Flag { get; init; } = true;
+    [ConfKey("white_bkgd")] public bool WhiteBkgd { get; init; } = true;
+    [ConfKey("bg_color")] public IReadOnlyList<double> BgColor { get; init; } = [1.0, 1.0, 1.0];
+    [ConfKey("template_feature_dim")] public int TemplateFeatureDim { get; init; } = 64;
+    [ConfKey("scene_bounding_sphere")] public double SceneBoundingSphere { get; init; } = 3.0;
+    [ConfKey("num_identity")] public int NumIdentity { get; init; } = 31;
+    [ConfKey("dim_identity_shape")] public int DimIdentityShape { get; init; } = 128;
+    [ConfKey("dim_identity_color")] public int DimIdentityColor { get; init; } = 128;
+    [ConfKey("pe_alpha")] public double PeAlpha { get; init; } = 1000;
+    [ConfKey("use_tv_loss")] public bool UseTvLoss { get; init; } = false;
+    [ConfKey("deformTempGeo_network")] public DeformTempGeoOptions DeformTempGeoNetwork { get; init; } = new();
+    [ConfKey("displacement_network")] public DisplacementNetworkOptions DisplacementNetwork { get; init; } = new();
+    [ConfKey("rendering_network")] public RenderingNetworkOptions RenderingNetwork { get; init; } = new();
+    [ConfKey("density")] public DensityOptions Density { get; init; } = new();
+    [ConfKey("ray_sampler")] public RaySamplerOptions RaySampler { get; init; } = new();
+}
+
+public sealed record DeformTempGeoOptions
+{
+    [ConfKey("deform_network")] public DeformNetworkOptions DeformNetwork { get; init; } = new();
+    [ConfKey("implicit_network")] public ImplicitNetworkOptions ImplicitNetwork { get; init; } = new();
+}
+
+public sealed record DeformNetworkOptions
+{
+    [ConfKey("d_in")] public int DIn { get; init; } = 3;
+    [ConfKey("d_out")] public int DOut { get; init; } = 3;
+    [ConfKey("dims")] public IReadOnlyList<int> Dims { get; init; } = [256, 256, 256, 256];
+    [ConfKey("weight_norm")] public bool WeightNorm { get; init; } = true;
+    [ConfKey("deform_feature_dim")] public int DeformFeatureDim { get; init; } = 192;
+    [ConfKey("multires")] public int Multires { get; init; } = 6;
+}
+
+public sealed record ImplicitNetworkOptions
+{
+    [ConfKey("d_in")] public int DIn { get; init; } = 3;
+    [ConfKey("d_out")] public int DOut { get; init; } = 1;
+    [ConfKey("dims")] public IReadOnlyList<int> Dims { get; init; } = [256, 256, 256, 256, 256, 256, 256, 256];
+    [ConfKey("geometric_init")] public bool GeometricInit { get; init; } = true;
+    [ConfKey("bias")] public double Bias { get; init; } = 0.6;
+    [ConfKey("skip_in")] public IReadOnlyList<int> SkipIn { get; init; } = [4];
+    [ConfKey("weight_norm")] public bool WeightNorm { get; init; } = true;
+    [ConfKey("multires")] public int Multires { get; init; } = 6;
+    [ConfKey("sphere_scale")] public double SphereScale { get; init; } = 20.0;
+}
+
+public sealed record DisplacementNetworkOptions
+{
+    [ConfKey("d_in")] public int DIn { get; init; } = 3;
+    [ConfKey("d_out")] public int DOut { get; init; } = 1;
+    [ConfKey("dims")] public IReadOnlyList<int> Dims { get; init; } = [256, 256, 256, 256];
+    [ConfKey("weight_norm")] public bool WeightNorm { get; init; } = true;
+    [ConfKey("multires")] public int Multires { get; init; } = 8;
+    [ConfKey("displace_feature_dim")] public int DisplaceFeatureDim { get; init; } = 64;
+    [ConfKey("skip_in")] public IReadOnlyList<int> SkipIn { get; init; } = [];
+}
+
+public sealed record RenderingNetworkOptions
+{
+    [ConfKey("mode")] public string Mode { get; init; } = "idr";
+    [ConfKey("d_in")] public int DIn { get; init; } = 9;
+    [ConfKey("d_out")] public int DOut { get; init; } = 3;
+    [ConfKey("dims")] public IReadOnlyList<int> Dims { get; init; } = [256, 256, 256, 256];
+    [ConfKey("weight_norm")] public bool WeightNorm { get; init; } = true;
+    [ConfKey("multires_view")] public int MultiresView { get; init; } = 4;
+    [ConfKey("multires")] public int Multires { get; init; } = 6;
+    [ConfKey("skip_in")] public IReadOnlyList<int> SkipIn { get; init; } = [];
+}
+
+public sealed record DensityOptions
+{
+    [ConfKey("params_init")] public DensityParamsInit ParamsInit { get; init; } = new();
+    [ConfKey("beta_min")] public double BetaMin { get; init; } = 1e-4;
+}
+
+public sealed record DensityParamsInit
+{
+    [ConfKey("beta")] public double Beta { get; init; } = 0.1;
+}
+
+public sealed record RaySamplerOptions
+{
+    [ConfKey("near")] public double Near { get; init; } = 0.0;
+    [ConfKey("N_samples")] public int NSamples { get; init; } = 64;
+    [ConfKey("N_samples_eval")] public int NSamplesEval { get; init; } = 128;
+    [ConfKey("N_samples_extra")] public int NSamplesExtra { get; init; } = 32;
+    [ConfKey("eps")] public double Eps { get; init; } = 0.1;
+    [ConfKey("beta_iters")] public int BetaIters { get; init; } = 10;
+    [ConfKey("max_total_iters")] public int MaxTotalIters { get; init; } = 5;
+    [ConfKey("add_tiny")] public double AddTiny { get; init; } = 1e-6;
+}
