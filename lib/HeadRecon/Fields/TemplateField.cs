@@ -1,0 +1,88 @@
+using HeadRecon.Config;
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace HeadRecon.Fields;
+
+/// <summary>
+/// The smooth template SDF T (the original's ImplicitNetwork): [s_T, f_T] = T(γ_6(p)), 8×256 softplus(β=100)
+/// MLP with a skip connection that re-injects the encoded input (divided by √2) and IDR geometric
+/// initialisation, so that the untrained SDF is roughly ‖p‖ − bias. It takes no identity code.
+/// </summary>
+public sealed class TemplateField : nn.Module<Tensor, Tensor>
+{
+    readonly WeightNormLinear[] layers; // registered as lin0…linN (the original's names), not as a list
+    readonly int[] _skipIn;
+    readonly int _inputDims;
+
+    public PositionalEncoding Encoding { get; }
+    public int FeatureDim { get; }
+
+    public TemplateField(ImplicitNetworkOptions o, int featureDim, double peAlpha = 1.0) : base("implicit_net")
+    {
+        Encoding = new PositionalEncoding(o.Multires, o.DIn, peAlpha);
+        FeatureDim = featureDim;
+        _skipIn = [.. o.SkipIn];
+        _inputDims = Encoding.OutputDims;
+        int[] dims = [_inputDims, .. o.Dims, o.DOut + featureDim];
+        int numLayers = dims.Length;
+        var list = new List<WeightNormLinear>();
+        for (int l = 0; l < numLayers - 1; l++)
+        {
+            int outDim = _skipIn.Contains(l + 1) ? dims[l + 1] - dims[0] : dims[l + 1];
+            var lin = new WeightNormLinear(dims[l], outDim);
+            if (o.GeometricInit) GeometricInit(lin, l, numLayers, dims, o, outDim);
+            list.Add(lin);
+        }
+        // State names follow the original (lin0 … linN), not ModuleList indices.
+        layers = [.. list];
+        for (int l = 0; l < layers.Length; l++) register_module($"lin{l}", layers[l]);
+        _layerCount = layers.Length;
+    }
+
+    readonly int _layerCount;
+
+    /// <summary>IDR geometric init (Atzmon &amp; Lipman): the network starts as the SDF of a sphere of radius `bias`.</summary>
+    void GeometricInit(WeightNormLinear lin, int l, int numLayers, int[] dims, ImplicitNetworkOptions o, int outDim)
+    {
+        using var _ = no_grad();
+        var w = empty(outDim, dims[l]);
+        var b = zeros(outDim);
+        if (l == numLayers - 2)
+        {
+            nn.init.normal_(w, Math.Sqrt(Math.PI) / Math.Sqrt(dims[l]), 0.0001);
+            b.fill_(-o.Bias);
+        }
+        else if (o.Multires > 0 && l == 0)
+        {
+            w.zero_();
+            w.narrow(1, 0, 3).normal_(0.0, Math.Sqrt(2) / Math.Sqrt(outDim));
+        }
+        else if (o.Multires > 0 && _skipIn.Contains(l))
+        {
+            nn.init.normal_(w, 0.0, Math.Sqrt(2) / Math.Sqrt(outDim));
+            w.narrow(1, dims[l] - (dims[0] - 3), dims[0] - 3).zero_();
+        }
+        else
+        {
+            nn.init.normal_(w, 0.0, Math.Sqrt(2) / Math.Sqrt(outDim));
+        }
+        lin.SetWeight(w, b);
+    }
+
+    /// <summary>p: (N, 3) reference-space points → (N, 1 + feature) = [s_T, f_T].</summary>
+    public override Tensor forward(Tensor p)
+    {
+        var input = Encoding.Encode(p);
+        var x = input;
+        double invSqrt2 = 1.0 / Math.Sqrt(2.0);
+        for (int l = 0; l < _layerCount; l++)
+        {
+            if (_skipIn.Contains(l)) x = cat([x, input], 1) * invSqrt2;
+            x = layers[l].forward(x);
+            if (l < _layerCount - 1) x = nn.functional.softplus(x, 100, 20);
+        }
+        return x;
+    }
+}

@@ -1,0 +1,140 @@
+using HeadRecon.Config;
+using HeadRecon.Fields;
+using HeadRecon.Rendering;
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace HeadRecon.Models;
+
+/// <summary>
+/// The parts both stages share: the coarse geometry (template ∘ deformation), the Laplace density, the
+/// per-identity shape and colour codes, the error-bounded sampler and the volume renderer. A stage is a
+/// subclass that says what the final SDF is (<see cref="EvaluateGeometry"/>, <see cref="SdfValues"/>) and which colour
+/// network shades it. Parameter names follow the original so its checkpoints load by name.
+/// </summary>
+public abstract class HeadModel : nn.Module
+{
+    public readonly DeformedTemplateField deform_temp_geo_network;
+    public readonly LaplaceDensity density;
+    public readonly Embedding id_shape_embedding;
+    public readonly Embedding id_color_embedding;
+
+    protected HeadModel(ModelOptions o, string name) : base(name)
+    {
+        Options = o;
+        deform_temp_geo_network = new DeformedTemplateField(o.DeformTempGeoNetwork, o.TemplateFeatureDim, o.DimIdentityShape);
+        density = new LaplaceDensity(o.Density);
+        id_shape_embedding = nn.Embedding(o.NumIdentity, o.DimIdentityShape);
+        id_color_embedding = nn.Embedding(o.NumIdentity, o.DimIdentityColor);
+        using (no_grad())
+        {
+            nn.init.normal_(id_shape_embedding.weight!, 0.0, 0.01);
+            nn.init.normal_(id_color_embedding.weight!, 0.0, 0.01);
+        }
+        Sampler = new ErrorBoundedSampler(o.RaySampler, o.SceneBoundingSphere);
+        Background = tensor(o.BgColor.Select(v => (float)v).ToArray());
+        // With a white background the original does not clamp the SDF by the scene sphere.
+        SdfBoundingSphere = o.WhiteBkgd ? 0.0 : o.SceneBoundingSphere;
+        SphereScale = o.DeformTempGeoNetwork.ImplicitNetwork.SphereScale;
+        register_module("deform_temp_geo_network", deform_temp_geo_network);
+        register_module("density", density);
+        register_module("id_shape_embedding", id_shape_embedding);
+        register_module("id_color_embedding", id_color_embedding);
+    }
+
+    public ModelOptions Options { get; }
+    public ErrorBoundedSampler Sampler { get; }
+    public Tensor Background { get; private set; }
+    public double SdfBoundingSphere { get; }
+    public double SphereScale { get; }
+
+    /// <summary>The colour network of this stage.</summary>
+    public abstract ColorField Color { get; }
+
+    /// <summary>All positional encoders, so a schedule can move their window together.</summary>
+    public virtual IEnumerable<PositionalEncoding> Encodings =>
+        [deform_temp_geo_network.deform_net.Encoding, deform_temp_geo_network.implicit_net.Encoding, Color.PointEncoding, Color.ViewEncoding];
+
+    /// <summary>Sets α of every positional encoding (1 = all bands open, the original's behaviour).</summary>
+    public void SetEncodingAlpha(double alpha)
+    {
+        foreach (var e in Encodings) e.Alpha = alpha;
+    }
+
+    public (Tensor Shape, Tensor Color) Codes(Tensor identity) => (id_shape_embedding.forward(identity), id_color_embedding.forward(identity));
+
+    /// <summary>The final SDF at points (M, 3) for one identity's shape code, without gradients bookkeeping:
+    /// what the sampler and marching cubes query.</summary>
+    public abstract Tensor SdfValues(Tensor points, Tensor shapeCode);
+
+    /// <summary>Geometry, features and the SDF gradients at points (M, 3); <paramref name="training"/> keeps the graph
+    /// for the double backward of the eikonal and deformation-gradient terms.</summary>
+    public abstract GeometrySample EvaluateGeometry(Tensor points, Tensor shapeCode, bool training);
+
+    /// <summary>Applies the scene-sphere clamp min(s, k·(R − ‖x‖)) when the background is not white.</summary>
+    protected Tensor ClampToSceneSphere(Tensor sdf, Tensor x)
+    {
+        if (SdfBoundingSphere <= 0.0) return sdf;
+        var sphere = SphereScale * (SdfBoundingSphere - x.norm(1, true, 2));
+        return minimum(sdf, sphere);
+    }
+
+    protected static Tensor Gradient(Tensor output, Tensor input, bool createGraph) =>
+        autograd.grad([output], [input], [ones_like(output)], retain_graph: true, create_graph: createGraph)[0];
+
+    /// <summary>Renders a batch of pixels of one image: samples, geometry, colour, weights and every loss input.</summary>
+    /// <param name="fixedZVals">(R, S) depths to use instead of running the sampler (parity checks, debugging).</param>
+    public RenderOutputs Render(RayBatch batch, Generator? generator = null, Tensor? fixedZVals = null)
+    {
+        bool train = training;
+        if (batch.Uv.shape[0] != 1) throw new ArgumentException("RayBatch: one image per batch (uv shape (1, N, 2))");
+        var (rayDirs3, camLoc1) = CameraRays.Compute(batch.Uv, batch.Pose, batch.Intrinsics);
+        long rays = rayDirs3.shape[1];
+        var rayDirs = rayDirs3.reshape(-1, 3);
+        var camLoc = camLoc1.unsqueeze(1).repeat(1, rays, 1).reshape(-1, 3);
+        var (shapeCode, colorCode) = Codes(batch.Identity);
+
+        int samplerIterations = 0;
+        Tensor zVals;
+        if (fixedZVals is null)
+        {
+            var sampled = Sampler.Sample(rayDirs, camLoc, p => SdfValues(p, shapeCode), density.GetBeta(), train, generator);
+            zVals = sampled.ZVals;
+            samplerIterations = sampled.Iterations;
+        }
+        else
+        {
+            zVals = fixedZVals;
+        }
+        long nSamples = zVals.shape[1];
+        var points = (camLoc.unsqueeze(1) + zVals.unsqueeze(2) * rayDirs.unsqueeze(1)).reshape(-1, 3);
+        var dirsFlat = rayDirs.unsqueeze(1).repeat(1, nSamples, 1).reshape(-1, 3);
+
+        GeometrySample geo;
+        using (enable_grad()) geo = EvaluateGeometry(points, shapeCode, train);
+        var features = cat([geo.Features, colorCode.expand(points.shape[0], colorCode.shape[1])], 1);
+        var rgbSamples = Color.forward(points, geo.Normals, dirsFlat, features);
+        var weights = VolumeRenderer.Weights(zVals, density.forward(geo.Sdf));
+        var rgb = VolumeRenderer.Composite(weights, rgbSamples);
+        if (Options.WhiteBkgd) rgb = VolumeRenderer.WithBackground(rgb, weights, Background.to(rgb.device));
+
+        Tensor? normalMap = null;
+        if (!train)
+        {
+            var g = geo.Normals.detach();
+            var n = g / g.norm(1, true, 2);
+            n = n * (points.norm(1, true, 2) < 1.0f).to(n.dtype);
+            normalMap = VolumeRenderer.Composite(weights, n);
+        }
+        return new RenderOutputs(rgb, normalMap, weights, zVals, points, rgbSamples, geo, shapeCode, colorCode, samplerIterations);
+    }
+
+    /// <summary>Moves the model (and its constant background) to a device.</summary>
+    public HeadModel ToDevice(Device device)
+    {
+        this.to(device);
+        Background = Background.to(device);
+        return this;
+    }
+}

@@ -1,0 +1,39 @@
+using HeadRecon.Config;
+using HeadRecon.Fields;
+using static TorchSharp.torch;
+
+namespace HeadRecon.Models;
+
+/// <summary>
+/// Stage 1: template ∘ deformation co-trained across identities. Final SDF s = s₁ = T(x + D(x, z_s));
+/// colour from the small rendering_network (features f_def ⊕ f_T ⊕ z_c).
+/// </summary>
+public sealed class Stage1Model : HeadModel
+{
+    public readonly ColorField rendering_network;
+
+    public Stage1Model(ModelOptions o) : base(o, "Stage1Model")
+    {
+        int featureDim = o.DeformTempGeoNetwork.DeformNetwork.DeformFeatureDim + o.TemplateFeatureDim + o.DimIdentityColor;
+        rendering_network = new ColorField(o.RenderingNetwork, featureDim, "rendering_network");
+        register_module("rendering_network", rendering_network);
+    }
+
+    public override ColorField Color => rendering_network;
+
+    public override Tensor SdfValues(Tensor points, Tensor shapeCode)
+    {
+        var g = deform_temp_geo_network.Evaluate(points, shapeCode);
+        return ClampToSceneSphere(g.Sdf, points);
+    }
+
+    public override GeometrySample EvaluateGeometry(Tensor points, Tensor shapeCode, bool training)
+    {
+        var x = points.detach().requires_grad_(true);
+        var g = deform_temp_geo_network.Evaluate(x, shapeCode);
+        var sdf = ClampToSceneSphere(g.Sdf, x);
+        var gradients = Gradient(sdf, x, createGraph: training);
+        var gradDeform = training ? Gradient(g.DeltaX, x, createGraph: true) : null;
+        return new GeometrySample(sdf, gradients, gradients, g.DeltaX, gradDeform, g.Features, null, null);
+    }
+}

@@ -1,0 +1,55 @@
+using HeadRecon.Config;
+using HeadRecon.Fields;
+using static TorchSharp.torch;
+
+namespace HeadRecon.Models;
+
+/// <summary>
+/// Stage 2: one person. Adds the high-frequency <see cref="DisplacementField"/>: s = s₁ + δ(γ_8(x) ⊕ f_def ⊕ f_T), and a new,
+/// larger colour network (res_rendering_network, features f_def ⊕ f_T ⊕ f_disp ⊕ z_c). The eikonal term stays on s₁.
+/// </summary>
+public sealed class Stage2Model : HeadModel
+{
+    public readonly DisplacementField displacement_network;
+    public readonly ColorField res_rendering_network;
+
+    public Stage2Model(ModelOptions o) : base(o, "Stage2Model")
+    {
+        int geometryFeatureDim = o.DeformTempGeoNetwork.DeformNetwork.DeformFeatureDim + o.TemplateFeatureDim;
+        displacement_network = new DisplacementField(o.DisplacementNetwork, geometryFeatureDim);
+        int colorFeatureDim = geometryFeatureDim + o.DisplacementNetwork.DisplaceFeatureDim + o.DimIdentityColor;
+        res_rendering_network = new ColorField(o.RenderingNetwork, colorFeatureDim, "res_rendering_network");
+        register_module("displacement_network", displacement_network);
+        register_module("res_rendering_network", res_rendering_network);
+    }
+
+    public override ColorField Color => res_rendering_network;
+
+    public override IEnumerable<Fields.PositionalEncoding> Encodings => base.Encodings.Append(displacement_network.Encoding);
+
+    /// <summary>The original's get_sdf_vals: the sphere clamp (if any) is applied after adding δ.</summary>
+    public override Tensor SdfValues(Tensor points, Tensor shapeCode)
+    {
+        var g = deform_temp_geo_network.Evaluate(points, shapeCode);
+        var delta = displacement_network.forward(points, g.Features).narrow(1, 0, 1);
+        return ClampToSceneSphere(g.Sdf + delta, points);
+    }
+
+    /// <summary>The original's forward: the clamp (if any) is applied to s₁ before adding δ.</summary>
+    public override GeometrySample EvaluateGeometry(Tensor points, Tensor shapeCode, bool training)
+    {
+        var x = points.detach().requires_grad_(true);
+        var g = deform_temp_geo_network.Evaluate(x, shapeCode);
+        var sdf1 = ClampToSceneSphere(g.Sdf, x);
+        var disp = displacement_network.forward(x, g.Features);
+        var deltaSdf = disp.narrow(1, 0, 1);
+        var finalSdf = sdf1 + deltaSdf;
+        var gradTheta = Gradient(sdf1, x, createGraph: training);
+        var deltaSdfGrad = Gradient(deltaSdf, x, createGraph: training);
+        // ∇(s₁ + δ) = ∇s₁ + ∇δ: one backward fewer than differentiating the sum separately.
+        var normals = gradTheta + deltaSdfGrad;
+        var gradDeform = training ? Gradient(g.DeltaX, x, createGraph: true) : null;
+        var features = cat([g.Features, disp.narrow(1, 1, displacement_network.FeatureDim)], 1);
+        return new GeometrySample(finalSdf, normals, gradTheta, g.DeltaX, gradDeform, features, deltaSdf, deltaSdfGrad);
+    }
+}
