@@ -1,3 +1,30 @@
+using System.CommandLine;
+using System.Diagnostics;
+using HeadRecon.Cli.Commands;
 using HeadRecon.Runtime;
+
+// Some settings only work when present before the process starts (OpenMP reads OMP_WAIT_POLICY and glibc its
+// malloc tunables at start-up): re-launch once with them set, unless the caller opted out.
+var missing = TorchRuntime.MissingLaunchEnvironment().ToList();
+if (missing.Count > 0 && Environment.GetEnvironmentVariable("HEADRECON_NO_RELAUNCH") is null && Environment.ProcessPath is string self)
+{
+    var psi = new ProcessStartInfo(self) { UseShellExecute = false };
+    if (Path.GetFileNameWithoutExtension(self) == "dotnet") psi.ArgumentList.Add(typeof(Program).Assembly.Location);
+    foreach (var a in args) psi.ArgumentList.Add(a);
+    foreach (var (k, v) in TorchRuntime.LaunchEnvironment) psi.Environment[k] = v;
+    psi.Environment["HEADRECON_NO_RELAUNCH"] = "1";
+    using var child = Process.Start(psi)!;
+    child.WaitForExit();
+    return child.ExitCode;
+}
+
+// Flush-to-zero before the first torch op, so that libtorch's worker threads inherit it.
 TorchRuntime.Initialize();
-Console.WriteLine($"ftz={TorchRuntime.FlushDenormals} threads={TorchRuntime.Threads} mxcsr={FloatingPointControl.ReadMxcsr():X}");
+
+var root = new RootCommand("headrecon — deformable-model-driven neural head reconstruction (template + deformation + displacement SDF, VolSDF rendering).")
+{
+    DoctorCommand.Create(),
+};
+return root.Parse(args).Invoke();
+
+public partial class Program;
