@@ -211,9 +211,9 @@ public static class ConfLoader
                 var d = s.DoubleValue;
                 bool fits = type == typeof(int) ? d is >= int.MinValue and <= int.MaxValue : d is >= long.MinValue and <= long.MaxValue;
                 if (long.TryParse(s.Text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var l) && fits)
-                    return type == typeof(int) ? (int)l : l;
+                    return type == typeof(int) ? (object)(int)l : l;
                 if (Math.Floor(d) == d && fits) // 2e4 is an integer written as a float
-                    return type == typeof(int) ? (int)d : (long)d;
+                    return type == typeof(int) ? (object)(int)d : (long)d;
             }
             throw TypeError("an integer", v, key);
         }
@@ -223,7 +223,7 @@ public static class ConfLoader
             if (s is { Kind: HoconKind.Number }) d = s.DoubleValue;
             else if (s is { Kind: HoconKind.String } && NonFinite(s.Text) is double nf) d = nf;
             else throw TypeError("a number", v, key);
-            return type == typeof(float) ? (float)d : d;
+            return type == typeof(float) ? (object)(float)d : d;
         }
         if (type.IsEnum)
         {
