@@ -300,8 +300,8 @@ public static class ConfLoader
         if (double.IsNaN(d)) return "NaN";
         if (double.IsPositiveInfinity(d)) return "Infinity";
         if (double.IsNegativeInfinity(d)) return "-Infinity";
-        var s = d.ToString("R", CultureInfo.InvariantCulture);
-        return s.Contains('.') || s.Contains('E') ? s : s + ".0";
+        var s = d.ToString("R", CultureInfo.InvariantCulture).Replace('E', 'e');
+        return s.Contains('.') || s.Contains('e') ? s : s + ".0";
     }
 
     // ---------------------------------------------------------------- comparison

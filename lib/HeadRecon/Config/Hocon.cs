@@ -180,6 +180,13 @@ public static partial class Hocon
             var key = ParseKey(objPath);
             var path = objPath.Concat(key).ToArray();
             SkipHws();
+            if (AtComment || Peek() == '\n')
+            {
+                // Allow the brace of "key {" on the next line (Allman style); nothing else may follow a bare key.
+                int savePos = _pos, saveLine = _line;
+                SkipAll();
+                if (Peek() != '{') { _pos = savePos; _line = saveLine; }
+            }
             bool append = false;
             if (Peek() == '{') { }
             else if (Peek() is '=' or ':') { Next(); }

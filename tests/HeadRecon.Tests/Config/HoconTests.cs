@@ -33,6 +33,16 @@ public class HoconTests
     }
 
     [Fact]
+    public void ObjectBrace_MayStartOnTheNextLine()
+    {
+        var o = P("train\n{\n  a = 1\n}\nmodel # comment\n\n{ b = 2 }");
+        Assert.Equal("1", S(o, "train.a").Text);
+        Assert.Equal("2", S(o, "model.b").Text);
+        var e = Fails("train\n a = 1");
+        Assert.StartsWith("t.conf:1: train: expected '=', ':' or '{'", e.Message);
+    }
+
+    [Fact]
     public void DottedKeys_CreateNestedObjects_AndMergeWithBlocks()
     {
         var o = P("a.b.c = 1\na { b { d = 2 } }\na.e = 3");
@@ -202,6 +212,15 @@ public class HoconTests
         var o = P("f = [a]\nf += b\ng += c");
         Assert.Equal(["a", "b"], ((HoconArray)o["f"]!).Items.Select(v => ((HoconScalar)v).Text));
         Assert.Single(((HoconArray)o["g"]!).Items);
+    }
+
+    [Fact]
+    public void WindowsLineEndingsAndByteOrderMark()
+    {
+        var o = P("\uFEFFa {\r\n  b = hello world \r\n  c = [1,\r\n 2]\r\n}\r\nd = 3\r\n");
+        Assert.Equal("hello world", S(o, "a.b").Text);
+        Assert.Equal(2, ((HoconArray)o.GetPath("a.c")!).Items.Count);
+        Assert.Equal(6, o["d"]!.Source.Line);
     }
 
     [Fact]
