@@ -42,6 +42,15 @@ public sealed record TrainOptions
     [ConfKey("pe_alpha_start")] public double PeAlphaStart { get; init; } = 1.0;
     /// <summary>Extension: redraw pixels every iteration (true) or share one subset per epoch like the original's worker quirk (false).</summary>
     [ConfKey("redraw_pixels_every_iteration")] public bool RedrawPixelsEveryIteration { get; init; } = true;
+    /// <summary>Extension: checkpoint (or run folder) whose parameters initialise this run by name, like the
+    /// original's --checkpoint for stage 2 (load_state_dict(strict=False)); empty = fresh initialisation.</summary>
+    [ConfKey("init_checkpoint")] public string InitCheckpoint { get; init; } = "";
+    /// <summary>Extension: write metrics every this many iterations (0 = every iteration).</summary>
+    [ConfKey("log_freq")] public int LogFreq { get; init; } = 10;
+    /// <summary>Extension: checkpoint every this many iterations (0 = use checkpoint_freq epochs).</summary>
+    [ConfKey("checkpoint_iters")] public int CheckpointIters { get; init; } = 0;
+    /// <summary>Extension: PNG snapshot (render, normals, SDF slice) every this many iterations (0 = use plot_freq epochs).</summary>
+    [ConfKey("plot_iters")] public int PlotIters { get; init; } = 0;
 }
 
 public sealed record PlotOptions

@@ -1,0 +1,20 @@
+using HeadRecon.Models;
+using static TorchSharp.torch;
+
+namespace HeadRecon.Training;
+
+/// <summary>What training needs from a dataset: images to draw pixel batches from and to render for snapshots.</summary>
+public interface ITrainingData
+{
+    int ViewCount { get; }
+    int NumIdentities { get; }
+    int Height(int view);
+    int Width(int view);
+    string ViewLabel(int view);
+
+    /// <summary>n random pixels of one view: the rays to render and their ground-truth colours (1, n, 3).</summary>
+    (RayBatch Batch, Tensor Rgb) SamplePixels(int view, int n, Random rng, Device device);
+
+    /// <summary>Every pixel of one view, row-major, for rendering and PSNR.</summary>
+    (RayBatch Batch, Tensor Rgb) AllPixels(int view, Device device);
+}
