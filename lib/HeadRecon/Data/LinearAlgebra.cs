@@ -40,6 +40,14 @@ internal static class LinearAlgebra
     public static double[] MulVec3(double[] a, double[] v) =>
         [a[0] * v[0] + a[1] * v[1] + a[2] * v[2], a[3] * v[0] + a[4] * v[1] + a[5] * v[2], a[6] * v[0] + a[7] * v[1] + a[8] * v[2]];
 
+    /// <summary>Normalised (cos, sin) of a Givens rotation; when both entries are already zero the rotation is the
+    /// identity (OpenCV's formula would give c = s = 0 there, e.g. for a camera looking exactly along a world axis).</summary>
+    static (double C, double S) Givens(double c, double s)
+    {
+        double n = Math.Sqrt(c * c + s * s);
+        return n < 1e-300 ? (1, 0) : (c / n, s / n);
+    }
+
     /// <summary>
     /// RQ decomposition M = K·Q (K upper triangular with K00, K11 &gt; 0, Q a rotation) by Givens rotations, with
     /// the same sign convention as OpenCV's RQDecomp3x3 (which cv2.decomposeProjectionMatrix uses). Given those sign
@@ -48,20 +56,17 @@ internal static class LinearAlgebra
     public static (double[] K, double[] Q) RqDecompose3(double[] m)
     {
         // Qx zeroes m[2][1]
-        double s = m[7], c = m[8], z = 1.0 / Math.Sqrt(c * c + s * s + double.Epsilon);
-        c *= z; s *= z;
+        var (c, s) = Givens(m[8], m[7]);
         double[] qx = [1, 0, 0, 0, c, s, 0, -s, c];
         var r = Multiply(m, qx, 3);
         r[7] = 0;
         // Qy zeroes r[2][0]
-        s = -r[6]; c = r[8]; z = 1.0 / Math.Sqrt(c * c + s * s + double.Epsilon);
-        c *= z; s *= z;
+        (c, s) = Givens(r[8], -r[6]);
         double[] qy = [c, 0, -s, 0, 1, 0, s, 0, c];
         var m2 = Multiply(r, qy, 3);
         m2[6] = 0;
         // Qz zeroes m2[1][0]
-        s = m2[3]; c = m2[4]; z = 1.0 / Math.Sqrt(c * c + s * s + double.Epsilon);
-        c *= z; s *= z;
+        (c, s) = Givens(m2[4], m2[3]);
         double[] qz = [c, s, 0, -s, c, 0, 0, 0, 1];
         var k = Multiply(m2, qz, 3);
         k[3] = 0;
