@@ -1,0 +1,99 @@
+using SixLabors.ImageSharp;
+using SixLabors.ImageSharp.PixelFormats;
+
+namespace HeadRecon.Data;
+
+/// <summary>Image decoding shared by the loaders; every failure becomes a DatasetException naming the file.</summary>
+internal static class ImageLoading
+{
+    /// <summary>Decodes any supported image to 8-bit RGBA (row-major H*W*4).</summary>
+    public static (byte[] Rgba, int Width, int Height) ReadRgba(string path)
+    {
+        if (!File.Exists(path)) throw new DatasetException($"{path}: image file not found");
+        try
+        {
+            using var img = Image.Load<Rgba32>(path);
+            var data = new byte[img.Width * img.Height * 4];
+            img.CopyPixelDataTo(data);
+            return (data, img.Width, img.Height);
+        }
+        catch (Exception ex) when (ex is UnknownImageFormatException or InvalidImageContentException or NotSupportedException or IOException)
+        {
+            throw new DatasetException($"{path}: unreadable image ({ex.Message})", ex);
+        }
+    }
+
+    /// <summary>skimage.color.rgba2rgb with a white background: out = clip(a*rgb + (1-a), 0, 1), a and rgb /255.</summary>
+    public static float[] CompositeOnWhite(byte[] rgba, int width, int height)
+    {
+        var rgb = new float[width * height * 3];
+        for (int i = 0; i < width * height; i++)
+        {
+            float a = rgba[4 * i + 3] / 255f;
+            for (int ch = 0; ch < 3; ch++)
+                rgb[3 * i + ch] = Math.Clamp(a * (rgba[4 * i + ch] / 255f) + (1 - a), 0f, 1f);
+        }
+        return rgb;
+    }
+
+    /// <summary>Alpha &gt; 0.5 as a {0,1} mask (the PR loss ignores it; evaluation and bbox sampling use it).</summary>
+    public static float[] AlphaMask(byte[] rgba, int width, int height)
+    {
+        var m = new float[width * height];
+        for (int i = 0; i < m.Length; i++) m[i] = rgba[4 * i + 3] > 127 ? 1f : 0f;
+        return m;
+    }
+
+    public static float[] Rgb(byte[] rgba, int width, int height)
+    {
+        var rgb = new float[width * height * 3];
+        for (int i = 0; i < width * height; i++)
+            for (int ch = 0; ch < 3; ch++)
+                rgb[3 * i + ch] = rgba[4 * i + ch] / 255f;
+        return rgb;
+    }
+
+    /// <summary>
+    /// Area-averaging downscale (cv2.INTER_AREA for shrinking) of an interleaved 8-bit image, with separable
+    /// fractional-coverage weights; the result is rounded back to 8 bits as OpenCV does for uint8 input.
+    /// </summary>
+    public static byte[] ResizeArea(byte[] src, int width, int height, int channels, int newWidth, int newHeight)
+    {
+        var wx = AreaWeights(width, newWidth);
+        var wy = AreaWeights(height, newHeight);
+        var tmp = new double[height * newWidth * channels];
+        for (int r = 0; r < height; r++)
+            for (int ox = 0; ox < newWidth; ox++)
+                foreach (var (sx, w) in wx[ox])
+                    for (int ch = 0; ch < channels; ch++)
+                        tmp[(r * newWidth + ox) * channels + ch] += w * src[(r * width + sx) * channels + ch];
+        var dst = new byte[newWidth * newHeight * channels];
+        for (int oy = 0; oy < newHeight; oy++)
+            for (int ox = 0; ox < newWidth; ox++)
+                for (int ch = 0; ch < channels; ch++)
+                {
+                    double acc = 0;
+                    foreach (var (sy, w) in wy[oy]) acc += w * tmp[(sy * newWidth + ox) * channels + ch];
+                    dst[(oy * newWidth + ox) * channels + ch] = (byte)Math.Clamp(Math.Round(acc, MidpointRounding.ToEven), 0, 255);
+                }
+        return dst;
+    }
+
+    static List<(int Src, double Weight)>[] AreaWeights(int n, int m)
+    {
+        double scale = (double)n / m;
+        var result = new List<(int, double)>[m];
+        for (int o = 0; o < m; o++)
+        {
+            double a = o * scale, b = (o + 1) * scale;
+            var list = new List<(int, double)>();
+            for (int s = (int)Math.Floor(a); s < Math.Min(n, (int)Math.Ceiling(b)); s++)
+            {
+                double overlap = Math.Min(b, s + 1) - Math.Max(a, s);
+                if (overlap > 1e-12) list.Add((s, overlap / scale));
+            }
+            result[o] = list;
+        }
+        return result;
+    }
+}

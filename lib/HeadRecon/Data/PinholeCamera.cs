@@ -1,0 +1,48 @@
+namespace HeadRecon.Data;
+
+/// <summary>Plain-double ray generation matching VolSDF's get_camera_params (OpenCV convention, skew-aware lift).</summary>
+public static class CameraRays
+{
+    /// <summary>
+    /// For n pixels uv (column,row) returns the shared origin (camera centre) and n*3 unit world directions:
+    /// d_cam = ((u - cx - skew*(v-cy)/fy)/fx, (v - cy)/fy, 1), d_world = normalize(R_c2w d_cam).
+    /// </summary>
+    public static (double[] Origin, double[] Directions) Compute(HeadView view, float[] uv)
+        => Compute(view.Intrinsics, view.CameraToWorld, uv);
+
+    public static (double[] Origin, double[] Directions) Compute(double[] k, double[] c2w, float[] uv)
+    {
+        int n = uv.Length / 2;
+        double fx = k[0], skew = k[1], cx = k[2], fy = k[4], cy = k[5];
+        var dirs = new double[n * 3];
+        for (int i = 0; i < n; i++)
+        {
+            double u = uv[2 * i], v = uv[2 * i + 1];
+            double yc = (v - cy) / fy;
+            double xc = (u - cx - skew * yc) / fx;
+            double dx = c2w[0] * xc + c2w[1] * yc + c2w[2];
+            double dy = c2w[4] * xc + c2w[5] * yc + c2w[6];
+            double dz = c2w[8] * xc + c2w[9] * yc + c2w[10];
+            double len = Math.Sqrt(dx * dx + dy * dy + dz * dz);
+            dirs[3 * i] = dx / len;
+            dirs[3 * i + 1] = dy / len;
+            dirs[3 * i + 2] = dz / len;
+        }
+        return ([c2w[3], c2w[7], c2w[11]], dirs);
+    }
+
+    /// <summary>Projects a world point to pixel coordinates (column,row); returns depth along the optical axis too (negative = behind).</summary>
+    public static (double U, double V, double Depth) Project(HeadView view, double x, double y, double z)
+        => Project(view.Intrinsics, view.CameraToWorld, x, y, z);
+
+    public static (double U, double V, double Depth) Project(double[] k, double[] c2w, double x, double y, double z)
+    {
+        // world->camera = R^T (p - C)
+        double px = x - c2w[3], py = y - c2w[7], pz = z - c2w[11];
+        double xc = c2w[0] * px + c2w[4] * py + c2w[8] * pz;
+        double yc = c2w[1] * px + c2w[5] * py + c2w[9] * pz;
+        double zc = c2w[2] * px + c2w[6] * py + c2w[10] * pz;
+        double xn = xc / zc, yn = yc / zc;
+        return (k[0] * xn + k[1] * yn + k[2], k[4] * yn + k[5], zc);
+    }
+}

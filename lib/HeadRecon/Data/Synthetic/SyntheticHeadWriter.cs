@@ -1,0 +1,145 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using SixLabors.ImageSharp;
+using SixLabors.ImageSharp.Formats.Png;
+using SixLabors.ImageSharp.PixelFormats;
+
+namespace HeadRecon.Data.Synthetic;
+
+/// <summary>What to generate. Views ≥ 15 so the frontal view 15 exists; GtResolution is the voxel count across the widest axis.</summary>
+public sealed record SynthOptions(
+    string OutDir,
+    int Identities = 6,
+    int Views = 30,
+    int Resolution = 128,
+    int Seed = 0,
+    bool Expressions = false,
+    int GtResolution = 192,
+    bool WriteGroundTruth = true);
+
+/// <summary>What was written and how long it took.</summary>
+public sealed record SynthReport(IReadOnlyList<string> Identities, TimeSpan RenderTime, TimeSpan GroundTruthTime, TimeSpan TotalTime);
+
+/// <summary>
+/// Writes a synthetic head family in the PR layout: DIR/&lt;id&gt;/01.png.., DIR/&lt;id&gt;/cameraParameters.xml, DIR/id.txt,
+/// DIR/{3,5,15}_view.json and ground truth DIR/gt/&lt;id&gt;.ply (XML units) + DIR/gt/&lt;id&gt;.json (parameters).
+/// Byte-deterministic for a given SynthOptions.
+/// </summary>
+public static class SyntheticHeadWriter
+{
+    public static readonly int[] ViewJsonCounts = [3, 5, 15];
+
+    /// <summary>Checks arguments before anything touches the disk; returns the problem or null.</summary>
+    public static string? Validate(SynthOptions o)
+    {
+        if (string.IsNullOrWhiteSpace(o.OutDir)) return "--out must name a directory";
+        if (o.Identities < 1 || o.Identities > 899) return $"--identities must be in 1..899 (got {o.Identities})";
+        if (o.Views < PrDataset.FrontalView || o.Views > 99) return $"--views must be in {PrDataset.FrontalView}..99 so the frontal view 15 exists and names stay two-digit (got {o.Views})";
+        if (o.Resolution < 16 || o.Resolution > 4096) return $"--res must be in 16..4096 (got {o.Resolution})";
+        if (o.GtResolution < 16 || o.GtResolution > 1024) return $"--gt-res must be in 16..1024 (got {o.GtResolution})";
+        if (File.Exists(o.OutDir)) return $"{o.OutDir}: exists and is a file";
+        if (Directory.Exists(o.OutDir) && Directory.EnumerateFileSystemEntries(o.OutDir).Any()) return $"{o.OutDir}: directory is not empty; refusing to mix generated data";
+        return null;
+    }
+
+    public static string IdentityName(int index) => (101 + index).ToString(CultureInfo.InvariantCulture);
+
+    /// <summary>Per-identity parameter seed derived from the family seed by fixed integer arithmetic (stable across runtimes).</summary>
+    public static int IdentitySeed(int seed, int index) => unchecked(seed * 7919 + index * 104729 + 12345);
+
+    public static SynthReport Write(SynthOptions o, Action<string>? log = null)
+    {
+        string? problem = Validate(o);
+        if (problem is not null) throw new ArgumentException(problem);
+        var total = Stopwatch.StartNew();
+        Directory.CreateDirectory(o.OutDir);
+        var cams = HeadRig.Cameras(o.Views, o.Resolution);
+        var ids = Enumerable.Range(0, o.Identities).Select(IdentityName).ToList();
+        var encoder = new PngEncoder
+        {
+            ColorType = PngColorType.RgbWithAlpha,
+            BitDepth = PngBitDepth.Bit8,
+            CompressionLevel = PngCompressionLevel.DefaultCompression,
+            FilterMethod = PngFilterMethod.Adaptive,
+            ChunkFilter = PngChunkFilter.ExcludeAll,
+        };
+        var render = TimeSpan.Zero;
+        var gt = TimeSpan.Zero;
+        for (int i = 0; i < o.Identities; i++)
+        {
+            string id = ids[i];
+            var head = new SyntheticHead(HeadParameters.Random(IdentitySeed(o.Seed, i), o.Expressions));
+            string idDir = Path.Combine(o.OutDir, id);
+            Directory.CreateDirectory(idDir);
+            var sw = Stopwatch.StartNew();
+            foreach (var cam in cams)
+            {
+                var rgba = HeadRenderer.Render(head, cam, o.Resolution, o.Resolution);
+                using var img = Image.LoadPixelData<Rgba32>(rgba, o.Resolution, o.Resolution);
+                img.SaveAsPng(Path.Combine(idDir, $"{cam.ViewNumber:D2}.png"), encoder);
+            }
+            render += sw.Elapsed;
+            File.WriteAllText(Path.Combine(idDir, "cameraParameters.xml"), AgisoftXml(cams, o.Resolution), new UTF8Encoding(false));
+            log?.Invoke($"{id}: {cams.Count} views rendered in {sw.Elapsed.TotalSeconds:F2} s");
+            if (o.WriteGroundTruth)
+            {
+                sw.Restart();
+                string gtDir = Path.Combine(o.OutDir, "gt");
+                Directory.CreateDirectory(gtDir);
+                var (bmin, bmax) = SyntheticHead.Bounds;
+                double extent = Math.Max(bmax.X - bmin.X, Math.Max(bmax.Y - bmin.Y, bmax.Z - bmin.Z));
+                var mesh = SurfaceExtraction.Extract(head.Distance, bmin, bmax, extent / o.GtResolution);
+                PlyWriter.Write(Path.Combine(gtDir, id + ".ply"), mesh);
+                File.WriteAllText(Path.Combine(gtDir, id + ".json"), ParametersJson(id, head.Parameters), new UTF8Encoding(false));
+                gt += sw.Elapsed;
+                log?.Invoke($"{id}: ground truth {mesh.VertexCount} vertices, {mesh.TriangleCount} triangles in {sw.Elapsed.TotalSeconds:F2} s");
+            }
+        }
+        File.WriteAllText(Path.Combine(o.OutDir, "id.txt"), string.Join("\n", ids) + "\n", new UTF8Encoding(false));
+        foreach (int k in ViewJsonCounts.Where(k => k <= o.Views))
+        {
+            var sel = HeadRig.SpreadSelection(cams, k);
+            var info = ids.ToDictionary(id => id, _ => sel);
+            string json = JsonSerializer.Serialize(new Dictionary<string, object> { ["sparse_view_num"] = k, ["info"] = info });
+            File.WriteAllText(Path.Combine(o.OutDir, $"{k}_view.json"), json, new UTF8Encoding(false));
+        }
+        return new SynthReport(ids, render, gt, total.Elapsed);
+    }
+
+    static string F(double v) => v.ToString("R", CultureInfo.InvariantCulture);
+
+    /// <summary>Agisoft Metashape-style XML: principal point stored as an offset from the image centre.</summary>
+    public static string AgisoftXml(IReadOnlyList<RigCamera> cams, int res)
+    {
+        var k = cams[0].Intrinsics;
+        var sb = new StringBuilder();
+        sb.Append("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<document version=\"1.4.0\">\n  <chunk label=\"Chunk 1\" enabled=\"true\">\n    <sensors>\n");
+        sb.Append("      <sensor id=\"0\" label=\"synthetic\" type=\"frame\">\n");
+        sb.Append($"        <resolution width=\"{res}\" height=\"{res}\"/>\n");
+        sb.Append("        <calibration type=\"frame\" class=\"adjusted\">\n");
+        sb.Append($"          <resolution width=\"{res}\" height=\"{res}\"/>\n");
+        sb.Append($"          <f>{F(k[0])}</f>\n          <cx>{F(k[2] - res / 2.0)}</cx>\n          <cy>{F(k[5] - res / 2.0)}</cy>\n");
+        sb.Append("          <k1>0</k1>\n          <k2>0</k2>\n          <p1>0</p1>\n          <p2>0</p2>\n        </calibration>\n      </sensor>\n    </sensors>\n    <cameras>\n");
+        foreach (var c in cams)
+        {
+            sb.Append($"      <camera id=\"{c.ViewNumber - 1}\" sensor_id=\"0\" label=\"{c.ViewNumber:D2}.png\">\n");
+            sb.Append("        <transform>").Append(string.Join(" ", c.CameraToWorld.Select(F))).Append("</transform>\n      </camera>\n");
+        }
+        sb.Append("    </cameras>\n  </chunk>\n</document>\n");
+        return sb.ToString();
+    }
+
+    static string ParametersJson(string id, HeadParameters p)
+    {
+        var doc = new Dictionary<string, object>
+        {
+            ["id"] = id,
+            ["units"] = "XML units (multiply by cam_scale 0.15 for the reconstruction frame)",
+            ["frame"] = "y up, face towards +z; same world frame as cameraParameters.xml",
+            ["parameters"] = p,
+        };
+        return JsonSerializer.Serialize(doc, new JsonSerializerOptions { WriteIndented = true });
+    }
+}
