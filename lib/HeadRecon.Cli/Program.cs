@@ -24,7 +24,19 @@ TorchRuntime.Initialize();
 var root = new RootCommand("headrecon — deformable-model-driven neural head reconstruction (template + deformation + displacement SDF, VolSDF rendering).")
 {
     DoctorCommand.Create(),
+    SynthCommand.Create(),
+    TrainCommand.Create(),
 };
-return root.Parse(args).Invoke();
+try
+{
+    return root.Parse(args).Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
+}
+catch (Exception ex) when (ex is HeadRecon.Config.ConfException or HeadRecon.Data.DatasetException or FileNotFoundException or DirectoryNotFoundException
+                           or InvalidDataException or ArgumentException or IOException or InvalidOperationException or HeadRecon.Training.NonFiniteLossException)
+{
+    // One clear line naming the file or key; no stack trace for input errors.
+    Console.Error.WriteLine($"headrecon: {ex.Message}");
+    return 2;
+}
 
 public partial class Program;

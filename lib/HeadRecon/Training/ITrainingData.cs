@@ -15,6 +15,13 @@ public interface ITrainingData
     /// <summary>n random pixels of one view: the rays to render and their ground-truth colours (1, n, 3).</summary>
     (RayBatch Batch, Tensor Rgb) SamplePixels(int view, int n, Random rng, Device device);
 
-    /// <summary>Every pixel of one view, row-major, for rendering and PSNR.</summary>
-    (RayBatch Batch, Tensor Rgb) AllPixels(int view, Device device);
+    /// <summary>Every pixel of one view, row-major, for rendering and PSNR; with maxSide &gt; 0 the camera is scaled down
+    /// so the longer side has at most maxSide pixels (ground truth sampled at the same pixel centres).</summary>
+    ViewPixels AllPixels(int view, Device device, int maxSide = 0);
+}
+
+/// <summary>All pixels of a (possibly downscaled) view: rays, ground-truth colours (1, H·W, 3) and the size.</summary>
+public sealed record ViewPixels(RayBatch Batch, Tensor Rgb, int Height, int Width, int IdentityIndex)
+{
+    public float[] RgbArray() => Rgb.detach().cpu().contiguous().data<float>().ToArray();
 }
