@@ -17,7 +17,7 @@ internal static class ImageLoading
             img.CopyPixelDataTo(data);
             return (data, img.Width, img.Height);
         }
-        catch (Exception ex) when (ex is UnknownImageFormatException or InvalidImageContentException or NotSupportedException or IOException)
+        catch (Exception ex) when (ex is ImageFormatException or NotSupportedException or IOException)
         {
             throw new DatasetException($"{path}: unreadable image ({ex.Message})", ex);
         }

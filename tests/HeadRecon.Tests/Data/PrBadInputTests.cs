@@ -133,3 +133,28 @@ public class PrBadInputTests
     public void Unknown_format_names_the_folder() =>
         Assert.Contains("colmap", Assert.Throws<DatasetException>(() => DatasetLoader.Load(Options(Fixtures.Path("pr")) with { Format = "colmap" })).Message);
 }
+
+public class PrXmlEdgeTests
+{
+    [Fact]
+    public void Two_cameras_with_the_same_image_name()
+    {
+        using var t = Fixtures.CopyOf("pr");
+        string xml = File.ReadAllText(t["371/cameraParameters.xml"]).Replace("label=\"7\"", "label=\"1.png\"");
+        File.WriteAllText(t["371/cameraParameters.xml"], xml);
+        var ex = Assert.Throws<DatasetException>(() => PrDataset.Load(new HeadRecon.Config.DatasetOptions { DataDir = t.Path, InitViewPath = "", SparseViewNum = 0 }));
+        Assert.Contains("cameraParameters.xml", ex.Message);
+        Assert.Contains("01.png", ex.Message);
+    }
+
+    [Fact]
+    public void Separate_fx_fy_and_principal_offsets()
+    {
+        using var t = new TempDir();
+        File.WriteAllText(t["c.xml"], "<document><chunk><sensors><sensor id=\"3\"><resolution width=\"640\" height=\"480\"/><calibration><fx>900</fx><fy>950</fy><cx>-4.5</cx><cy>2</cy><b1>7</b1><k1>0.1</k1></calibration></sensor></sensors>" +
+            "<cameras><camera sensor_id=\"3\" label=\"a.png\"><transform>1 0 0 1 0 1 0 2 0 0 1 3 0 0 0 1</transform></camera></cameras></chunk></document>");
+        var cam = Assert.Single(PrDataset.ParseAgisoftXml(t["c.xml"]));
+        Assert.Equal([900, 0, 315.5, 0, 950, 242, 0, 0, 1], cam.Intrinsics);
+        Assert.Equal(3.0, cam.CameraToWorld[11]); // translations untouched by the parser
+    }
+}
