@@ -6,8 +6,11 @@ namespace HeadRecon.Tests.Data;
 
 public class FaceScapeDatasetTests
 {
+    // decoding the 4000x3000 fixture takes ~1 s: load the untouched fixture once for the class
+    static readonly Lazy<HeadDataset> Shared = new(() => FaceScapeDataset.Load(new FaceScapeLoadOptions(Fixtures.Path("facescape"), ["2"])));
+
     static HeadDataset LoadFixture(string? dir = null) =>
-        FaceScapeDataset.Load(new FaceScapeLoadOptions(dir ?? Fixtures.Path("facescape"), ["2"]));
+        dir is null ? Shared.Value : FaceScapeDataset.Load(new FaceScapeLoadOptions(dir, ["2"]));
 
     [Fact]
     public void Spec_fixture_gives_the_exact_opencv_camera()
