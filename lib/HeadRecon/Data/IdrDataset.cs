@@ -23,7 +23,7 @@ public static class IdrDataset
 {
     static readonly string[] ImageExtensions = [".png", ".jpg", ".jpeg"];
 
-    /// <summary>Format "idr" from the run config: data_dir, or data_dir/scan&lt;scan_id&gt; (or data_dir/&lt;scan_id&gt;) when scan_id ≠ -1.</summary>
+    /// <summary>Format "idr"/"dtu"/"h3ds" from the run config: data_dir, or data_dir/scan&lt;scan_id&gt; (or data_dir/&lt;scan_id&gt;) when scan_id ≠ -1.</summary>
     public static HeadDataset Load(DatasetOptions options)
     {
         string dir = options.DataDir;
@@ -34,6 +34,9 @@ public static class IdrDataset
             dir = Directory.Exists(scanDir) ? scanDir : Path.Combine(dir, options.ScanId);
             name = options.ScanId;
         }
+        // H3DS as the original's old h3ds loader: translations ×0.3, rows 1–2 negated, white background through the masks
+        if (options.Format.Equals("h3ds", StringComparison.OrdinalIgnoreCase))
+            return Load(new IdrLoadOptions(dir, name, WhiteBackgroundFromMask: true, TranslationScale: 0.3, FlipWorldYZ: true, ImgRes: options.ImgRes));
         return Load(new IdrLoadOptions(dir, name, ImgRes: options.ImgRes));
     }
 

@@ -64,7 +64,9 @@ public static class PrDataset
             string idDir = Path.Combine(dataDir, id);
             if (!Directory.Exists(idDir)) throw new DatasetException($"{idDir}: identity folder not found");
             string xmlPath = FindXml(idDir);
-            var cameras = ParseAgisoftXml(xmlPath).ToDictionary(c => c.Name, StringComparer.Ordinal);
+            var cameras = new Dictionary<string, AgisoftCamera>(StringComparer.Ordinal);
+            foreach (var cam in ParseAgisoftXml(xmlPath))
+                if (!cameras.TryAdd(cam.Name, cam)) throw new DatasetException($"{xmlPath}: two cameras map to the image name '{cam.Name}'");
             // Images that have a camera: the view number is int(stem), so names must be 01.png..30.png.
             var available = new SortedDictionary<int, (string Path, AgisoftCamera Cam)>();
             foreach (string file in Directory.EnumerateFiles(idDir).Order(StringComparer.Ordinal))

@@ -128,3 +128,20 @@ public class IdrDatasetTests
         return c;
     }
 }
+
+public class IdrDispatchTests
+{
+    [Fact]
+    public void H3ds_format_applies_the_old_loader_conventions()
+    {
+        var idr = HeadRecon.Data.DatasetLoader.Load(new HeadRecon.Config.DatasetOptions { Format = "idr", DataDir = Fixtures.Path("idr"), ImgRes = [30, 40] });
+        var h3ds = HeadRecon.Data.DatasetLoader.Load(new HeadRecon.Config.DatasetOptions { Format = "h3ds", DataDir = Fixtures.Path("idr"), ImgRes = [30, 40] });
+        Assert.Equal("idr", idr.IdentityNames[0]);
+        var a = idr.Views[2].Center;
+        var b = h3ds.Views[2].Center;
+        Assert.Equal(0.3 * a.X, b.X, 9);
+        Assert.Equal(-0.3 * a.Y, b.Y, 9);
+        Assert.Equal(-0.3 * a.Z, b.Z, 9);
+        Assert.Equal([1f, 1f, 1f], h3ds.Views[0].Rgb.AsSpan(0, 3).ToArray());
+    }
+}

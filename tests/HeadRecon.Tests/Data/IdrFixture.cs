@@ -16,7 +16,7 @@ internal static class IdrFixture
     public static readonly double[][] CentersWorld = [[0.5, -0.25, 9], [8.5, -0.25, 1], [0.5, -4.25, 5]];
     public static readonly double[] PScale = [1.0, 3.7, 0.02];
 
-    /// <summary>World-to-camera rotation looking from c at the target, OpenCV axes, world up -y... any valid rotation will do.</summary>
+    /// <summary>World-to-camera rotation (rows = camera x, y, z axes in world coordinates) looking from c at the object, OpenCV axes.</summary>
     public static double[] WorldToCamera(double[] c)
     {
         double[] t = [0.5, -0.25, 1];

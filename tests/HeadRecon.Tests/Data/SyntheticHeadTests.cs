@@ -72,6 +72,12 @@ public class SyntheticHeadTests(SmallSyntheticFamily family) : IClassFixture<Sma
         {
             var verts = PlyWriter.ReadVertices(Path.Combine(family.Root, "gt", id + ".ply"));
             Assert.True(verts.Length > 3000);
+            // vertices lie on the analytic zero level set to within half a voxel
+            var head = new SyntheticHead(HeadParameters.Random(SyntheticHeadWriter.IdentitySeed(family.Options.Seed, ds.IdentityNames.ToList().IndexOf(id)), true));
+            var (bmin, bmax) = SyntheticHead.Bounds;
+            double voxel = Math.Max(bmax.X - bmin.X, Math.Max(bmax.Y - bmin.Y, bmax.Z - bmin.Z)) / family.Options.GtResolution;
+            for (int i = 0; i < verts.Length; i += 3 * 13)
+                Assert.InRange(head.Distance(new Vector3d(verts[i], verts[i + 1], verts[i + 2])), -0.5 * voxel, 0.5 * voxel);
             // head within ±0.3 after cam_scale, i.e. ±2 XML units
             Assert.All(verts, c => Assert.InRange(c * 0.15, -0.3, 0.3));
             foreach (var view in ds.Views.Where(v => v.IdentityName == id))

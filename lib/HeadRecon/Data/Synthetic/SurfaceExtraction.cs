@@ -50,16 +50,9 @@ internal static class SurfaceExtraction
             vertexOfEdge[key] = id;
             return id;
         }
-        void Emit(int a, int b, int c, Vector3d outward)
-        {
-            var pa = new Vector3d(verts[3 * a], verts[3 * a + 1], verts[3 * a + 2]);
-            var pb = new Vector3d(verts[3 * b], verts[3 * b + 1], verts[3 * b + 2]);
-            var pc = new Vector3d(verts[3 * c], verts[3 * c + 1], verts[3 * c + 2]);
-            if (a == b || b == c || a == c) return;
-            var n = Vector3d.Cross(pb - pa, pc - pa);
-            if (Vector3d.Dot(n, outward) < 0) (b, c) = (c, b);
-            tris.Add(a); tris.Add(b); tris.Add(c);
-        }
+        // Orientation is decided on edge MIDPOINTS, not the interpolated vertices: those can coincide (a node with
+        // value 0 is shared by several edges) and give zero-area triangles of arbitrary orientation.
+        Vector3d Mid(long a, long b) => (Pos(a) + Pos(b)) * 0.5;
 
         var corner = new long[8];
         for (int k = 0; k < nz - 1; k++)
@@ -84,15 +77,20 @@ internal static class SurfaceExtraction
                         {
                             long apex = ins.Count == 1 ? ins[0] : outs[0];
                             var others = ins.Count == 1 ? outs : ins;
-                            Emit(EdgeVertex(apex, others[0]), EdgeVertex(apex, others[1]), EdgeVertex(apex, others[2]), outward);
+                            long o1 = others[1], o2 = others[2];
+                            var n = Vector3d.Cross(Mid(apex, o1) - Mid(apex, others[0]), Mid(apex, o2) - Mid(apex, others[0]));
+                            if (Vector3d.Dot(n, outward) < 0) (o1, o2) = (o2, o1);
+                            tris.AddRange([EdgeVertex(apex, others[0]), EdgeVertex(apex, o1), EdgeVertex(apex, o2)]);
                         }
                         else
                         {
                             int v00 = EdgeVertex(ins[0], outs[0]), v01 = EdgeVertex(ins[0], outs[1]);
                             int v11 = EdgeVertex(ins[1], outs[1]), v10 = EdgeVertex(ins[1], outs[0]);
-                            // quad v00-v01-v11-v10 (consecutive corners share an inside or outside vertex)
-                            Emit(v00, v01, v11, outward);
-                            Emit(v00, v11, v10, outward);
+                            // quad v00-v01-v11-v10 (consecutive corners share an inside or outside vertex); orient the
+                            // whole quad once (its midpoint version is a planar parallelogram) so both halves agree
+                            var n = Vector3d.Cross(Mid(ins[1], outs[1]) - Mid(ins[0], outs[0]), Mid(ins[1], outs[0]) - Mid(ins[0], outs[1]));
+                            if (Vector3d.Dot(n, outward) < 0) (v01, v10) = (v10, v01);
+                            tris.AddRange([v00, v01, v11, v00, v11, v10]);
                         }
                     }
                 }
