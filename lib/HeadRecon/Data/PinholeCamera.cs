@@ -1,7 +1,7 @@
 namespace HeadRecon.Data;
 
 /// <summary>Plain-double ray generation matching VolSDF's get_camera_params (OpenCV convention, skew-aware lift).</summary>
-public static class CameraRays
+public static class PinholeCamera
 {
     /// <summary>
     /// For n pixels uv (column,row) returns the shared origin (camera centre) and n*3 unit world directions:

@@ -19,12 +19,7 @@ public sealed class DatasetTrainingData(HeadDataset dataset, bool maskBoundingBo
     public static DatasetTrainingData Open(HeadConf conf)
     {
         var d = conf.Dataset;
-        HeadDataset ds = d.Format.ToLowerInvariant() switch
-        {
-            "pr" or "flm" or "synthetic" => PrDataset.Load(d, conf.Train.Seed),
-            "idr" or "h3ds" or "dtu" => IdrDataset.Load(d),
-            _ => throw new Config.ConfException($"dataset.format: unknown format '{d.Format}' (expected pr, idr or facescape)", key: "dataset.format"),
-        };
+        var ds = DatasetLoader.Load(d, conf.Train.Seed);
         return new DatasetTrainingData(ds, maskBoundingBoxSampling: d.Format.Equals("facescape", StringComparison.OrdinalIgnoreCase));
     }
 

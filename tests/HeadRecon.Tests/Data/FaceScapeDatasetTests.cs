@@ -20,11 +20,11 @@ public class FaceScapeDatasetTests
         Assert.Equal((1000, 750), (v.Width, v.Height));
         Assert.Equal([1000, 0, 500, 0, 1000, 375, 0, 0, 1], v.Intrinsics);
         Assert.Equal([1, 0, 0, 0, 0, -1, 0, 0, 0, 0, -1, 6.4, 0, 0, 0, 1], v.CameraToWorld.Select(x => Math.Round(x, 12)));
-        var (o, d) = CameraRays.Compute(v, [500f, 375f]);
+        var (o, d) = PinholeCamera.Compute(v, [500f, 375f]);
         Assert.Equal([0, 0, 6.4], o.Select(x => Math.Round(x, 12)));
         Assert.Equal([0, 0, -1], d.Select(x => Math.Round(x, 12)));      // towards the face
         // image row increases downwards = world -y (head top is +y)
-        var (_, below) = CameraRays.Compute(v, [500f, 475f]);
+        var (_, below) = PinholeCamera.Compute(v, [500f, 475f]);
         Assert.True(below[1] < -0.09);
         Assert.Equal(100.0, ds.UnitsToMm);
         Assert.Equal(0, v.IdentityIndex);
@@ -37,7 +37,7 @@ public class FaceScapeDatasetTests
         Assert.Equal([0.1, 0, 0.4], FaceScapeDataset.TuMillimetresToWorld([15, 5, -3], [5, 5, -3]));
         // and the camera's optical axis passes through it, 6 units (600 mm) away
         var v = LoadFixture().Views[0];
-        var (u, row, depth) = CameraRays.Project(v, 0, 0, 0.4);
+        var (u, row, depth) = PinholeCamera.Project(v, 0, 0, 0.4);
         Assert.Equal((500.0, 375.0, 6.0), (Math.Round(u, 9), Math.Round(row, 9), Math.Round(depth, 9)));
     }
 

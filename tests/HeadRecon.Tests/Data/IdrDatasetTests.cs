@@ -49,7 +49,7 @@ public class IdrDatasetTests
             Assert.Equal(expectedCentres[i][1], v.Center.Y, 9);
             Assert.Equal(expectedCentres[i][2], v.Center.Z, 9);
             // the ray through the principal point heads for the object at the normalised origin
-            var (o, d) = CameraRays.Compute(v, [(float)v.Cx, (float)v.Cy]);
+            var (o, d) = PinholeCamera.Compute(v, [(float)v.Cx, (float)v.Cy]);
             double n = Math.Sqrt(o[0] * o[0] + o[1] * o[1] + o[2] * o[2]);
             for (int a = 0; a < 3; a++) Assert.Equal(-o[a] / n, d[a], 6);
         }
@@ -70,7 +70,7 @@ public class IdrDatasetTests
             double py = pn[4] * xn[0] + pn[5] * xn[1] + pn[6] * xn[2] + pn[7];
             double pz = pn[8] * xn[0] + pn[9] * xn[1] + pn[10] * xn[2] + pn[11];
             var (k, c2w) = IdrDataset.DecomposeProjection(pn);
-            var (o, d) = CameraRays.Compute(k, c2w, [(float)(px / pz), (float)(py / pz)]);
+            var (o, d) = PinholeCamera.Compute(k, c2w, [(float)(px / pz), (float)(py / pz)]);
             double[] to = [xn[0] - o[0], xn[1] - o[1], xn[2] - o[2]];
             double len = Math.Sqrt(to.Sum(x => x * x));
             for (int a = 0; a < 3; a++) Assert.Equal(to[a] / len, d[a], 5); // float uv limits precision

@@ -51,15 +51,15 @@ public class PrDatasetTests
         var v01 = ds.Views.Single(v => v.ViewName == "01.png");
         AssertVec((0, 0, -1.5), v15.Center);
         AssertVec((1.5, 0, 0), v01.Center);
-        var (o15, d15) = CameraRays.Compute(v15, [256f, 256f]);
-        var (o01, d01) = CameraRays.Compute(v01, [256f, 256f]);
+        var (o15, d15) = PinholeCamera.Compute(v15, [256f, 256f]);
+        var (o01, d01) = PinholeCamera.Compute(v01, [256f, 256f]);
         Assert.Equal([0, 0, -1.5], o15.Select(x => Math.Round(x, 12)));
         AssertVec((0, 0, 1), (d15[0], d15[1], d15[2]));
         AssertVec((-1, 0, 0), (d01[0], d01[1], d01[2]));
         // rotation untouched by cam_scale
         Assert.Equal(1.0, v15.CameraToWorld[0]);
         // pixel to the right of centre moves along camera +x = world +x for view 15
-        var (_, dr) = CameraRays.Compute(v15, [356f, 256f]);
+        var (_, dr) = PinholeCamera.Compute(v15, [356f, 256f]);
         Assert.True(dr[0] > 0.09);
     }
 

@@ -86,7 +86,7 @@ public class SyntheticHeadTests(SmallSyntheticFamily family) : IClassFixture<Sma
                 for (int i = 0; i < verts.Length; i += 3 * 7)
                 {
                     // the loader scaled the camera translation by 0.15, so scale the mesh the same way
-                    var (u, vv, depth) = CameraRays.Project(view, verts[i] * 0.15, verts[i + 1] * 0.15, verts[i + 2] * 0.15);
+                    var (u, vv, depth) = PinholeCamera.Project(view, verts[i] * 0.15, verts[i + 1] * 0.15, verts[i + 2] * 0.15);
                     Assert.True(depth > 0);
                     total++;
                     int c = (int)Math.Round(u), r = (int)Math.Round(vv);
@@ -117,7 +117,7 @@ public class SyntheticHeadTests(SmallSyntheticFamily family) : IClassFixture<Sma
         {
             var head = new SyntheticHead(HeadParameters.Random(SyntheticHeadWriter.IdentitySeed(family.Options.Seed, view.IdentityIndex), true));
             var batch = ds.SamplePixels(new Random(3), ds.Views.ToList().IndexOf(view), 200);
-            var (o, d) = CameraRays.Compute(view, batch.Uv);
+            var (o, d) = PinholeCamera.Compute(view, batch.Uv);
             var origin = new Vector3d(o[0] / 0.15, o[1] / 0.15, o[2] / 0.15); // back to XML units
             for (int i = 0; i < batch.Count; i++)
             {

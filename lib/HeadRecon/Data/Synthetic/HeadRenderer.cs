@@ -16,7 +16,7 @@ public static class HeadRenderer
         {
             var uv = new float[width * 2];
             for (int col = 0; col < width; col++) { uv[2 * col] = col; uv[2 * col + 1] = row; }
-            var (o, dirs) = CameraRays.Compute(cam.Intrinsics, cam.CameraToWorld, uv);
+            var (o, dirs) = PinholeCamera.Compute(cam.Intrinsics, cam.CameraToWorld, uv);
             var origin = new Vector3d(o[0], o[1], o[2]);
             for (int col = 0; col < width; col++)
             {
