@@ -61,8 +61,9 @@ public sealed class Mesh
     }
 
     /// <summary>
-    /// The connected component (triangles linked through shared vertices) with the most triangles;
-    /// ties go to the component containing the lowest-numbered triangle. Unreferenced vertices are dropped.
+    /// The connected component (triangles linked through shared vertices) with the largest surface area, as the
+    /// original picks after marching cubes (trimesh split, argmax of area); ties go to the component of the
+    /// lowest-numbered triangle. Unreferenced vertices are dropped.
     /// </summary>
     public Mesh LargestComponent()
     {
@@ -74,21 +75,22 @@ public sealed class Mesh
             Union(parent, Faces[f], Faces[f + 1]);
             Union(parent, Faces[f], Faces[f + 2]);
         }
-        var faceCountByRoot = new Dictionary<int, int>();
-        int bestRoot = -1, bestCount = 0;
-        for (int f = 0; f < Faces.Length; f += 3)
+        var areas = FaceAreas();
+        var areaByRoot = new Dictionary<int, double>();
+        for (int t = 0; t < FaceCount; t++)
         {
-            int r = Find(parent, Faces[f]);
-            int c = faceCountByRoot.TryGetValue(r, out int old) ? old + 1 : 1;
-            faceCountByRoot[r] = c;
+            int r = Find(parent, Faces[t * 3]);
+            areaByRoot[r] = areaByRoot.GetValueOrDefault(r) + areas[t];
         }
-        // Second pass in face order so ties resolve to the earliest triangle's component.
-        for (int f = 0; f < Faces.Length; f += 3)
+        // Scan in face order so ties resolve to the earliest triangle's component.
+        int bestRoot = -1;
+        double bestArea = double.NegativeInfinity;
+        for (int t = 0; t < FaceCount; t++)
         {
-            int r = Find(parent, Faces[f]);
-            if (faceCountByRoot[r] > bestCount) { bestCount = faceCountByRoot[r]; bestRoot = r; }
+            int r = Find(parent, Faces[t * 3]);
+            if (areaByRoot[r] > bestArea) { bestArea = areaByRoot[r]; bestRoot = r; }
         }
-        var keep = new List<int>(bestCount * 3);
+        var keep = new List<int>();
         for (int f = 0; f < Faces.Length; f += 3)
             if (Find(parent, Faces[f]) == bestRoot) { keep.Add(Faces[f]); keep.Add(Faces[f + 1]); keep.Add(Faces[f + 2]); }
         return new Mesh(Vertices, keep.ToArray(), Colors).WithoutUnreferencedVertices();

@@ -20,6 +20,17 @@ public class MeshTests
     }
 
     [Fact]
+    public void LargestComponentIsChosenByAreaNotTriangleCount()
+    {
+        // A finely tessellated small patch has more triangles than a coarse big one; area decides.
+        var fine = TestMeshes.Plane(0.1, 30);
+        var coarse = TestMeshes.Plane(1.0, 2, height: 1);
+        var kept = TestMeshes.Concat(fine, coarse).LargestComponent();
+        Assert.Equal(coarse.FaceCount, kept.FaceCount);
+        Assert.Equal(1.0, kept.SurfaceArea(), 6);
+    }
+
+    [Fact]
     public void TransformedScalesThenTranslates()
     {
         var m = new Mesh([1, 2, 3, 0, 0, 0, 1, 0, 0], [0, 1, 2], [1, 2, 3, 4, 5, 6, 7, 8, 9]);
