@@ -119,6 +119,16 @@ public class MarchingCubesTests
     }
 
     [Fact]
+    public void GridPointsExactlyOnTheSurfaceKeepTheMeshClosed()
+    {
+        // With 65 points on [-1, 1] the spacing is 1/32, so (±0.5, 0, 0) etc. are grid points with value exactly 0.
+        var mesh = TestMeshes.Sphere(65, 0.5);
+        Assert.Equal((0, 0), mesh.CountOpenEdges());
+        Assert.Equal(0, mesh.CountInconsistentlyOrientedEdges());
+        Assert.InRange(mesh.SignedVolume() / (4.0 / 3.0 * Math.PI * 0.125), 0.98, 1.02);
+    }
+
+    [Fact]
     public void RejectsMismatchedGrid()
     {
         Assert.Throws<ArgumentException>(() => MarchingCubes.Extract(new float[10], 2, 2, 2, (0, 0, 0), (1, 1, 1)));
