@@ -12,7 +12,7 @@ public class ModelParityTests
 {
     static HeadModel Model(string file) => file == "stage1.npz" ? ReferenceModels.Stage1() : ReferenceModels.Stage2();
 
-    static RayBatch Batch(Dictionary<string, IO.NpyArray> r) => new(r.T("in/uv"), r.T("in/pose"), r.T("in/intrinsics"), r.T("in/id"));
+    static RayBatch Batch(Dictionary<string, HeadRecon.IO.NpyArray> r) => new(r.T("in/uv"), r.T("in/pose"), r.T("in/intrinsics"), r.T("in/id"));
 
     [Theory]
     [InlineData("stage1.npz")]
@@ -98,7 +98,7 @@ public class ModelParityTests
         AssertClose(r.T("out/normal_map"), o.NormalMap!, 5e-4, what: "normal_map end-to-end");
     }
 
-    static Tensor SamplesOnly(HeadModel m, Dictionary<string, IO.NpyArray> r)
+    static Tensor SamplesOnly(HeadModel m, Dictionary<string, HeadRecon.IO.NpyArray> r)
     {
         var (dirs, camLoc) = CameraRays.Compute(r.T("in/uv"), r.T("in/pose"), r.T("in/intrinsics"));
         var rays = dirs.reshape(-1, 3);

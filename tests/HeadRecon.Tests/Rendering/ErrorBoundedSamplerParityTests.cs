@@ -9,7 +9,7 @@ namespace HeadRecon.Tests.Rendering;
 [Trait("Category", "Parity")]
 public class ErrorBoundedSamplerParityTests
 {
-    internal static ErrorBoundedSampler FromReference(Dictionary<string, IO.NpyArray> r) =>
+    internal static ErrorBoundedSampler FromReference(Dictionary<string, HeadRecon.IO.NpyArray> r) =>
         new(new RaySamplerOptions
         {
             Near = r["near"].Scalar(),
