@@ -26,6 +26,9 @@ var root = new RootCommand("headrecon — deformable-model-driven neural head re
     DoctorCommand.Create(),
     SynthCommand.Create(),
     TrainCommand.Create(),
+    MeshCommand.Create(),
+    EvalCommand.Create(),
+    QuickstartCommand.Create(),
 };
 try
 {

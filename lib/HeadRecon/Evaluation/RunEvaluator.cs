@@ -1,0 +1,73 @@
+using HeadRecon.Data;
+using HeadRecon.Meshing;
+using HeadRecon.Rendering;
+using HeadRecon.Training;
+
+namespace HeadRecon.Evaluation;
+
+/// <summary>PSNR/SSIM of one held-out view rendered by a trained model.</summary>
+public sealed record ViewScore(string View, double Psnr, double Ssim, int Height, int Width);
+
+/// <summary>Everything `headrecon eval` reports.</summary>
+public sealed record EvaluationReport(MeshComparison? Mesh, IReadOnlyList<ViewScore> HeldOutViews)
+{
+    public double? MeanPsnr => HeldOutViews.Count == 0 ? null : HeldOutViews.Average(v => v.Psnr);
+    public double? MeanSsim => HeldOutViews.Count == 0 ? null : HeldOutViews.Average(v => v.Ssim);
+
+    public Dictionary<string, object?> ToDictionary()
+    {
+        var d = new Dictionary<string, object?>();
+        if (Mesh is not null) foreach (var (k, v) in Mesh.ToDictionary()) d[k] = v;
+        d["heldout_views"] = HeldOutViews.Count;
+        d["heldout_psnr"] = MeanPsnr;
+        d["heldout_ssim"] = MeanSsim;
+        return d;
+    }
+}
+
+public static class RunEvaluator
+{
+    /// <summary>Chamfer, F-score at 0.5/1/2 % of the GT diagonal (and 1/2/5 mm when the scale is known), normal consistency.</summary>
+    public static MeshComparison CompareMeshes(Mesh reconstruction, Mesh groundTruth, double? unitsToMm = null, int samples = 100_000, int seed = 0)
+    {
+        if (reconstruction.FaceCount == 0) throw new InvalidDataException("the reconstruction is empty: marching cubes found no zero level set inside the grid");
+        double diag = groundTruth.BoundsDiagonal();
+        var thresholds = new List<double> { 0.005 * diag, 0.01 * diag, 0.02 * diag };
+        if (unitsToMm is double mm) thresholds.AddRange([1 / mm, 2 / mm, 5 / mm]);
+        return MeshMetrics.Compare(reconstruction, groundTruth, samples, [.. thresholds], seed, unitsToMm);
+    }
+
+    /// <summary>
+    /// Renders the identity's views that training did not see (every view of the dataset folder minus the training
+    /// selection), at most <paramref name="maxViews"/>, downscaled to <paramref name="maxSide"/>, and scores them.
+    /// </summary>
+    public static IReadOnlyList<ViewScore> HeldOutViews(TrainedRun run, int identity, int maxViews = 4, int maxSide = 64)
+    {
+        var trained = run.Dataset.Views.Where(v => v.IdentityIndex == identity).Select(v => v.ViewName).ToHashSet();
+        string name = run.Dataset.IdentityNames[identity];
+        HeadDataset all;
+        try
+        {
+            all = DatasetLoader.Load(run.Conf.Dataset with { ScanId = name, InitViewPath = "", SparseViewNum = 0, FineTuneFlag = false }, run.Conf.Train.Seed);
+        }
+        catch (DatasetException)
+        {
+            return [];
+        }
+        var data = new DatasetTrainingData(all);
+        var scores = new List<ViewScore>();
+        var heldOut = Enumerable.Range(0, all.Views.Count).Where(i => !trained.Contains(all.Views[i].ViewName)).ToList();
+        // Spread the chosen views over the held-out set.
+        var chosen = heldOut.Count <= maxViews ? heldOut : Enumerable.Range(0, maxViews).Select(k => heldOut[k * heldOut.Count / maxViews]).ToList();
+        foreach (int i in chosen)
+        {
+            var px = data.AllPixels(i, run.Model.Background.device, maxSide);
+            // The loaded dataset's own identity index may differ (one id loaded): render with the run's index.
+            var batch = px.Batch with { Identity = TorchSharp.torch.tensor(new long[] { identity }, device: run.Model.Background.device) };
+            var img = ImageRenderer.Render(run.Model, batch, px.Height, px.Width, run.Conf.Train.SplitNPixels);
+            var gt = px.RgbArray();
+            scores.Add(new ViewScore(all.Views[i].ViewName, ImageMetrics.Psnr(img.Rgb, gt, px.Height, px.Width), ImageMetrics.Ssim(img.Rgb, gt, px.Height, px.Width), px.Height, px.Width));
+        }
+        return scores;
+    }
+}

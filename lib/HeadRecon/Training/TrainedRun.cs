@@ -1,0 +1,77 @@
+using HeadRecon.Config;
+using HeadRecon.Data;
+using HeadRecon.IO;
+using HeadRecon.Meshing;
+using HeadRecon.Models;
+using static TorchSharp.torch;
+
+namespace HeadRecon.Training;
+
+/// <summary>A finished (or interrupted) run loaded for inspection: its configuration, dataset and model at the latest checkpoint.</summary>
+public sealed class TrainedRun : IDisposable
+{
+    public RunFolder Folder { get; }
+    public HeadConf Conf { get; }
+    public HeadModel Model { get; }
+    public CheckpointMeta Meta { get; }
+    public HeadDataset Dataset { get; }
+
+    TrainedRun(RunFolder folder, HeadConf conf, HeadModel model, CheckpointMeta meta, HeadDataset dataset)
+    {
+        Folder = folder; Conf = conf; Model = model; Meta = meta; Dataset = dataset;
+    }
+
+    public static TrainedRun Load(string runDir, Device? device = null)
+    {
+        var folder = RunFolder.Open(runDir);
+        var conf = folder.LoadConf();
+        string ckpt = Checkpoint.Resolve(runDir);
+        var dataset = DatasetLoader.Load(conf.Dataset, conf.Train.Seed);
+        var model = ModelFactory.Create(conf.Model);
+        ParameterLoader.Load(model, Checkpoint.ReadParameters(ckpt), Checkpoint.ModelPrefix, strict: true, source: ckpt);
+        model.ToDevice(device ?? CPU);
+        model.eval();
+        return new TrainedRun(folder, conf, model, Checkpoint.ReadMeta(ckpt), dataset);
+    }
+
+    /// <summary>The identity a stage-2 run was trained for (scan_id), else the first identity.</summary>
+    public int DefaultIdentity
+    {
+        get
+        {
+            int i = Dataset.IdentityNames.ToList().IndexOf(Conf.Dataset.ScanId);
+            return i >= 0 ? i : Dataset.Views[0].IdentityIndex;
+        }
+    }
+
+    public int IdentityIndex(string nameOrIndex)
+    {
+        int i = Dataset.IdentityNames.ToList().IndexOf(nameOrIndex);
+        if (i >= 0) return i;
+        if (int.TryParse(nameOrIndex, out int k) && k >= 0 && k < Conf.Model.NumIdentity) return k;
+        throw new ArgumentException($"--identity: '{nameOrIndex}' is neither an identity of {Conf.Dataset.DataDir} ({string.Join(", ", Dataset.IdentityNames)}) nor an index < {Conf.Model.NumIdentity}");
+    }
+
+    /// <summary>Marching cubes over the conf's plot.grid_boundary, vertices scaled back to the dataset's units.</summary>
+    public Mesh ExtractMesh(int identity, int? resolution = null, MeshSource source = MeshSource.Final, bool colors = false, bool largestComponent = false)
+    {
+        var b = Conf.Plot.GridBoundary;
+        var mesh = ModelMesher.Extract(Model, identity, b[0], b[1], resolution ?? Conf.Plot.Resolution, source);
+        if (largestComponent && mesh.FaceCount > 0) mesh = mesh.LargestComponent();
+        if (colors && mesh.VertexCount > 0) mesh = ModelMesher.WithColors(mesh, Model, identity);
+        return ToDatasetUnits(mesh);
+    }
+
+    /// <summary>Model frame → dataset units: ×1/cam_scale for PR (Agisoft XML units), scale_mat for IDR data.</summary>
+    public Mesh ToDatasetUnits(Mesh mesh)
+    {
+        if (Dataset.ScaleMat is { } s)
+        {
+            // IDR: x_world = S·x (uniform scale on the diagonal plus translation).
+            return mesh.Transformed(s[0], (s[3], s[7], s[11]));
+        }
+        return mesh.Transformed(Dataset.WorldToDatasetScale, (0, 0, 0));
+    }
+
+    public void Dispose() => Model.Dispose();
+}
