@@ -27,6 +27,8 @@ public static class MeshCommand
             var source = parse.GetValue(template) ? MeshSource.Template : MeshSource.Final;
             var sw = System.Diagnostics.Stopwatch.StartNew();
             var mesh = r.ExtractMesh(id, parse.GetValue(res), source, parse.GetValue(colors), parse.GetValue(largest));
+            if (mesh.FaceCount == 0)
+                throw new InvalidDataException($"{r.Folder.Root}: no surface inside plot.grid_boundary [{string.Join(", ", r.Conf.Plot.GridBoundary)}] at iteration {r.Meta.Iteration}; widen it with the run's conf or train longer");
             string name = source == MeshSource.Template ? "template" : r.Dataset.IdentityNames.ElementAtOrDefault(id) ?? id.ToString();
             string path = parse.GetValue(output) ?? Path.Combine(r.Folder.Root, "meshes", $"{name}.ply");
             Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
