@@ -22,7 +22,7 @@ public sealed record QuickstartOptions(string OutDir)
     public IReadOnlyList<string> Stage1Overrides { get; init; } = [];
     public IReadOnlyList<string> Stage2Overrides { get; init; } = [];
     public int? MeshResolution { get; init; }
-    public int TurntableFrames { get; init; } = 16;
+    public int TurntableFrames { get; init; } = 12;
     public string Device { get; init; } = "auto";
 }
 
@@ -86,7 +86,7 @@ public static class Quickstart
         log("[5/5] evaluating and writing the report");
         var cmp1 = RunEvaluator.CompareMeshes(mesh1, gt);
         var cmp2 = RunEvaluator.CompareMeshes(mesh2, gt);
-        var views = RunEvaluator.HeldOutViews(run2, id2, maxViews: 4, maxSide: Math.Min(128, o.Resolution));
+        var views = RunEvaluator.HeldOutViews(run2, id2, maxViews: 3, maxSide: Math.Min(128, o.Resolution));
         var figures = Path.Combine(root, "figures");
         Directory.CreateDirectory(figures);
         WriteLossCurves(run1.Folder.MetricsFile, Path.Combine(figures, "loss_stage1.png"));
