@@ -7,7 +7,7 @@ namespace HeadRecon.Tests.Fields;
 
 public class TemplateFieldTests
 {
-    static TemplateFieldTests() => Runtime.TorchRuntime.Initialize();
+    static TemplateFieldTests() => HeadRecon.Runtime.TorchRuntime.Initialize();
 
     [Theory]
     [InlineData(0)]

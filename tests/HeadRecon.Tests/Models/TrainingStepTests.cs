@@ -9,7 +9,7 @@ namespace HeadRecon.Tests.Models;
 /// <summary>Seed-size (paper) models build and take a training step on CPU; the double backward reaches every parameter.</summary>
 public class TrainingStepTests
 {
-    static TrainingStepTests() => Runtime.TorchRuntime.Initialize();
+    static TrainingStepTests() => HeadRecon.Runtime.TorchRuntime.Initialize();
 
     static RayBatch SmallBatch(int rays, int identity)
     {

@@ -9,7 +9,7 @@ namespace HeadRecon.Tests.Rendering;
 public class AnalyticSphereTests
 {
     const float Radius = 0.5f;
-    static AnalyticSphereTests() => Runtime.TorchRuntime.Initialize();
+    static AnalyticSphereTests() => HeadRecon.Runtime.TorchRuntime.Initialize();
 
     /// <summary>A 48×48 camera at distance 2 on −z looking at the origin (OpenCV axes), f = 60.</summary>
     static (Tensor Dirs, Tensor Origins, Tensor Uv) Camera(int res = 48, float f = 60)

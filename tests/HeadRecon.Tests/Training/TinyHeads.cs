@@ -13,7 +13,7 @@ public sealed class TinyHeadsFixture : IDisposable
 
     public TinyHeadsFixture()
     {
-        Runtime.TorchRuntime.Initialize();
+        HeadRecon.Runtime.TorchRuntime.Initialize();
         SyntheticHeadWriter.Write(new SynthOptions(Heads, Identities: 2, Views: 30, Resolution: 32, Seed: 5, GtResolution: 64));
     }
 
