@@ -26,6 +26,7 @@ var root = new RootCommand("headrecon — deformable-model-driven neural head re
     DoctorCommand.Create(),
     SynthCommand.Create(),
     TrainCommand.Create(),
+    BenchCommand.Create(),
 };
 try
 {
