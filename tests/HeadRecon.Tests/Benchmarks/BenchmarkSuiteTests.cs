@@ -95,3 +95,30 @@ public class BenchmarkSuiteTests
         Assert.True(BenchmarkSuite.PeakRssMegabytes() > 0);
     }
 }
+
+/// <summary>Optimisations of the eval path must not change what it renders.</summary>
+public class EvalRenderEquivalenceTests
+{
+    static EvalRenderEquivalenceTests() => Runtime.TorchRuntime.Initialize();
+
+    [Theory]
+    [InlineData("quickstart_st1.conf")]
+    [InlineData("quickstart_st2.conf")]
+    public void ImageRendererMatchesPlainEvalRender(string file)
+    {
+        var c = ConfLoader.Load(ConfFilesTests.ConfPath(file),
+        [
+            "model.num_identity=2", "model.ray_sampler.N_samples=8", "model.ray_sampler.N_samples_eval=16", "model.ray_sampler.N_samples_extra=4",
+        ]);
+        TorchSharp.torch.manual_seed(5);
+        using var m = HeadRecon.Models.ModelFactory.Create(c.Model);
+        var batch = TrainingBenchmark.FullImageBatch(6, TorchSharp.torch.CPU);
+        var img = HeadRecon.Rendering.ImageRenderer.Render(m, batch, 6, 6, chunk: 16);
+        m.eval();
+        var o = m.Render(batch);
+        var rgb = o.RgbValues.detach().contiguous().data<float>().ToArray();
+        var normals = o.NormalMap!.detach().contiguous().data<float>().ToArray();
+        for (int i = 0; i < rgb.Length; i++) Assert.Equal(rgb[i], img.Rgb[i], 1e-5f);
+        for (int i = 0; i < normals.Length; i++) Assert.Equal(normals[i], img.Normals[i], 1e-5f);
+    }
+}
