@@ -68,20 +68,6 @@ public abstract class HeadModel : nn.Module
     /// what the sampler and marching cubes query.</summary>
     public abstract Tensor SdfValues(Tensor points, Tensor shapeCode);
 
-    /// <summary>Points per <see cref="SdfValues"/> call in the sampler: eval rendering asks for up to split_n_pixels × 384
-    /// points at once, whose 256-wide activations alone would be ~0.5 GB each; chunks bound the peak memory.</summary>
-    public const int SamplerChunkPoints = 1 << 17;
-
-    Tensor ChunkedSdfValues(Tensor points, Tensor shapeCode)
-    {
-        long n = points.shape[0];
-        if (n <= SamplerChunkPoints) return SdfValues(points, shapeCode);
-        var parts = new List<Tensor>();
-        for (long start = 0; start < n; start += SamplerChunkPoints)
-            parts.Add(SdfValues(points.narrow(0, start, Math.Min(SamplerChunkPoints, n - start)), shapeCode));
-        return cat(parts, 0);
-    }
-
     /// <summary>Geometry, features and the SDF gradients at points (M, 3); <paramref name="training"/> keeps the graph
     /// for the double backward of the eikonal and deformation-gradient terms.</summary>
     public abstract GeometrySample EvaluateGeometry(Tensor points, Tensor shapeCode, bool training);
@@ -113,7 +99,7 @@ public abstract class HeadModel : nn.Module
         Tensor zVals;
         if (fixedZVals is null)
         {
-            var sampled = Sampler.Sample(rayDirs, camLoc, p => ChunkedSdfValues(p, shapeCode), density.GetBeta(), train, generator);
+            var sampled = Sampler.Sample(rayDirs, camLoc, p => SdfValues(p, shapeCode), density.GetBeta(), train, generator);
             zVals = sampled.ZVals;
             samplerIterations = sampled.Iterations;
         }
