@@ -29,6 +29,7 @@ var root = new RootCommand("headrecon — deformable-model-driven neural head re
     MeshCommand.Create(),
     EvalCommand.Create(),
     QuickstartCommand.Create(),
+    BenchCommand.Create(),
 };
 try
 {

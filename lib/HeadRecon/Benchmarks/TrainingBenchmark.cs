@@ -10,26 +10,50 @@ namespace HeadRecon.Benchmarks;
 
 /// <summary>Median wall time of each phase of a training iteration.</summary>
 public sealed record IterationTiming(string Case, string Stage, int Rays, int Iterations, double MedianSeconds,
-    double SamplerSeconds, double ForwardSeconds, double BackwardSeconds, double OptimizerSeconds, double[] AllSeconds);
+    double SamplerSeconds, double ForwardSeconds, double BackwardSeconds, double OptimizerSeconds, double[] AllSeconds)
+{
+    /// <summary>Median CPU time (all threads, user + system) of an iteration: less sensitive to other load on the machine than wall time.</summary>
+    public double CpuSeconds { get; init; } = double.NaN;
+}
 
 /// <summary>
 /// Times training iterations of a model built from a configuration on synthetic rays (a camera 1.3 units from the
 /// origin looking at it, random target colours): what the loop costs, independent of any dataset.
+/// With images &gt; 1, pixels are gathered from that many in-memory images (one per iteration, round robin), to show
+/// that the per-iteration cost does not depend on the dataset size.
 /// </summary>
 public static class TrainingBenchmark
 {
     public static RayBatch SyntheticBatch(int rays, Generator gen, Device device, int imageSize = 512, int identity = 0)
+    {
+        var uv = randint(0, imageSize, [1, rays, 2], generator: gen).to(float32).to(device);
+        return CameraBatch(uv, imageSize, identity, device);
+    }
+
+    /// <summary>Every pixel centre of a size×size view, row-major, as the eval renderer takes it.</summary>
+    public static RayBatch FullImageBatch(int size, Device device, int identity = 0)
+    {
+        var r = arange(size, dtype: float32) + 0.5f;
+        var grid = meshgrid([r, r], indexing: "ij");
+        var uv = stack([grid[1].reshape(-1), grid[0].reshape(-1)], -1).unsqueeze(0).to(device);
+        return CameraBatch(uv, size, identity, device);
+    }
+
+    static RayBatch CameraBatch(Tensor uv, int imageSize, int identity, Device device)
     {
         var pose = eye(4, device: device).unsqueeze(0);
         pose[0, 2, 3] = tensor(-1.3f);
         var k = eye(4, device: device).unsqueeze(0);
         float f = imageSize * 1.2f;
         k[0, 0, 0] = tensor(f); k[0, 1, 1] = tensor(f); k[0, 0, 2] = tensor(imageSize / 2f); k[0, 1, 2] = tensor(imageSize / 2f);
-        var uv = randint(0, imageSize, [1, rays, 2], generator: gen).to(float32).to(device);
         return new RayBatch(uv, pose, k, tensor(new long[] { identity }, device: device));
     }
 
-    public static IterationTiming Run(string caseName, ModelOptions model, LossOptions lossOptions, int rays, int warmup, int iterations, Device device, int seed = 0)
+    public static IterationTiming Run(string caseName, ModelOptions model, LossOptions lossOptions, int rays, int warmup, int iterations, Device device, int seed = 0) =>
+        Run(caseName, model, lossOptions, rays, warmup, iterations, device, seed, images: 1);
+
+    public static IterationTiming Run(string caseName, ModelOptions model, LossOptions lossOptions, int rays, int warmup, int iterations, Device device,
+        int seed, int images, int imageSize = 512)
     {
         manual_seed(seed);
         using var m = ModelFactory.Create(model);
@@ -38,14 +62,30 @@ public static class TrainingBenchmark
         var loss = new HeadLoss(lossOptions, model.UseTvLoss);
         using var opt = optim.Adam(m.parameters(), 5e-4);
         var gen = new Generator((ulong)seed, device);
-        var samplerT = new List<double>(); var fwdT = new List<double>(); var bwdT = new List<double>(); var optT = new List<double>(); var total = new List<double>();
+        // A stand-in dataset: images×H×W×3 colours kept in memory (only built when asked for, it can be large).
+        using var dataset = images > 1 ? rand([images, imageSize * imageSize, 3], generator: gen).to(device) : null;
+        var samplerT = new List<double>(); var fwdT = new List<double>(); var bwdT = new List<double>(); var optT = new List<double>(); var total = new List<double>(); var cpuT = new List<double>();
+        using var self = Process.GetCurrentProcess();
         var sw = new Stopwatch();
         for (int it = 0; it < warmup + iterations; it++)
         {
             using var scope = NewDisposeScope();
-            var batch = SyntheticBatch(rays, gen, device);
-            var target = rand(1, rays, 3, generator: gen).to(device);
+            int identity = it % model.NumIdentity;
+            var batch = SyntheticBatch(rays, gen, device, imageSize, identity);
+            Tensor target;
+            if (dataset is null)
+            {
+                target = rand(1, rays, 3, generator: gen).to(device);
+            }
+            else
+            {
+                var uv = batch.Uv[0].to(int64);
+                var flat = uv.select(1, 1) * imageSize + uv.select(1, 0);
+                target = dataset[it % images].index_select(0, flat).unsqueeze(0);
+            }
             Sync(device);
+            self.Refresh();
+            var cpu0 = self.TotalProcessorTime;
             var t0 = sw.Elapsed; sw.Start();
             var (dirs3, cam1) = CameraRays.Compute(batch.Uv, batch.Pose, batch.Intrinsics);
             var dirs = dirs3.reshape(-1, 3);
@@ -62,13 +102,16 @@ public static class TrainingBenchmark
             opt.step();
             Sync(device); var t4 = sw.Elapsed;
             sw.Stop();
+            self.Refresh();
+            var cpu = (self.TotalProcessorTime - cpu0).TotalSeconds;
             if (it < warmup) continue;
+            cpuT.Add(cpu);
             samplerT.Add((t1 - t0).TotalSeconds); fwdT.Add((t2 - t1).TotalSeconds); bwdT.Add((t3 - t2).TotalSeconds); optT.Add((t4 - t3).TotalSeconds); total.Add((t4 - t0).TotalSeconds);
         }
-        return new IterationTiming(caseName, model.St1Flag ? "stage1" : "stage2", rays, iterations, Median(total), Median(samplerT), Median(fwdT), Median(bwdT), Median(optT), [.. total]);
+        return new IterationTiming(caseName, model.St1Flag ? "stage1" : "stage2", rays, iterations, Median(total), Median(samplerT), Median(fwdT), Median(bwdT), Median(optT), [.. total]) { CpuSeconds = Median(cpuT) };
     }
 
-    static void Sync(Device d)
+    internal static void Sync(Device d)
     {
         if (d.type == DeviceType.CUDA) cuda.synchronize(d);
     }

@@ -30,7 +30,10 @@ public static class ImageRenderer
                 using var scope = NewDisposeScope();
                 long len = Math.Min(chunk, n - start);
                 var sub = allPixels with { Uv = allPixels.Uv.narrow(1, start, len) };
-                var o = model.Render(sub);
+                // Only the normals need a graph (first order, inside Render's own enable_grad): the colour network,
+                // density and compositing run without recording one.
+                RenderOutputs o;
+                using (no_grad()) o = model.Render(sub);
                 o.RgbValues.detach().cpu().contiguous().data<float>().CopyTo(rgb, (int)start * 3);
                 o.NormalMap!.detach().cpu().contiguous().data<float>().CopyTo(normals, (int)start * 3);
                 var w = o.Weights.detach();

@@ -1,0 +1,321 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using HeadRecon.Config;
+using HeadRecon.Meshing;
+using HeadRecon.Models;
+using HeadRecon.Rendering;
+using HeadRecon.Runtime;
+using static TorchSharp.torch;
+
+namespace HeadRecon.Benchmarks;
+
+/// <summary>One measured case; the JSON line of <c>headrecon bench --json</c>.</summary>
+public sealed record BenchResult
+{
+    [JsonPropertyName("case")] public required string Case { get; init; }
+    /// <summary>train | render | mesh</summary>
+    [JsonPropertyName("kind")] public required string Kind { get; init; }
+    [JsonPropertyName("stage")] public required string Stage { get; init; }
+    [JsonPropertyName("conf")] public string? Conf { get; init; }
+    /// <summary>Rays per training batch; for render the pixel count; for mesh 0.</summary>
+    [JsonPropertyName("rays")] public int Rays { get; init; }
+    [JsonPropertyName("warmup")] public int Warmup { get; init; }
+    [JsonPropertyName("iters")] public int Iterations { get; init; }
+    [JsonPropertyName("median_s")] public double MedianSeconds { get; init; }
+    [JsonPropertyName("sampler_s")] public double? SamplerSeconds { get; init; }
+    [JsonPropertyName("forward_s")] public double? ForwardSeconds { get; init; }
+    [JsonPropertyName("backward_s")] public double? BackwardSeconds { get; init; }
+    [JsonPropertyName("optimizer_s")] public double? OptimizerSeconds { get; init; }
+    /// <summary>Median CPU seconds (all threads) per iteration / image / extraction: a load-robust companion of median_s.</summary>
+    [JsonPropertyName("cpu_s")] public double? CpuSeconds { get; init; }
+    [JsonPropertyName("all_s")] public double[] AllSeconds { get; init; } = [];
+    [JsonPropertyName("identities")] public int? Identities { get; init; }
+    [JsonPropertyName("images")] public int? Images { get; init; }
+    [JsonPropertyName("resolution")] public int? Resolution { get; init; }
+    [JsonPropertyName("vertices")] public int? Vertices { get; init; }
+    [JsonPropertyName("load_avg")] public double LoadAverage { get; init; }
+    [JsonPropertyName("peak_rss_mb")] public double PeakRssMegabytes { get; init; }
+}
+
+/// <summary>The machine a run was measured on.</summary>
+public sealed record MachineInfo(
+    [property: JsonPropertyName("cpu")] string Cpu,
+    [property: JsonPropertyName("cores")] int Cores,
+    [property: JsonPropertyName("threads")] int Threads,
+    [property: JsonPropertyName("ftz")] bool FlushDenormals,
+    [property: JsonPropertyName("omp_wait_policy")] string? OmpWaitPolicy,
+    [property: JsonPropertyName("load_avg")] double LoadAverage,
+    [property: JsonPropertyName("torch")] string TorchVersion)
+{
+    public static MachineInfo Current() => new(CpuModel(), Environment.ProcessorCount, get_num_threads(), FloatingPointControl.FlushDenormalsEnabled,
+        Environment.GetEnvironmentVariable("OMP_WAIT_POLICY"), BenchmarkSuite.LoadAverage(), __version__);
+
+    static string CpuModel()
+    {
+        try
+        {
+            var line = File.ReadLines("/proc/cpuinfo").FirstOrDefault(l => l.StartsWith("model name", StringComparison.Ordinal));
+            if (line is not null) return line[(line.IndexOf(':') + 1)..].Trim();
+        }
+        catch (IOException) { }
+        catch (UnauthorizedAccessException) { }
+        return System.Runtime.InteropServices.RuntimeInformation.ProcessArchitecture.ToString();
+    }
+}
+
+/// <summary>What to run and how often.</summary>
+public sealed record BenchSettings
+{
+    /// <summary>Folder holding face_st1.conf, face_st2.conf, quickstart_st1.conf, quickstart_st2.conf.</summary>
+    public string ConfDir { get; init; } = "confs";
+    /// <summary>A single configuration to time instead of the seed/quickstart ones (train cases only).</summary>
+    public string? Conf { get; init; }
+    /// <summary>Rays per batch for --conf, or to override every train case.</summary>
+    public int? Rays { get; init; }
+    /// <summary>Iterations and warm-ups; null = per-case defaults (fewer for the expensive cases).</summary>
+    public int? Iterations { get; init; }
+    public int? Warmup { get; init; }
+    public bool Quick { get; init; }
+    public IReadOnlyList<string> Cases { get; init; } = [];
+    public Device Device { get; init; } = CPU;
+}
+
+/// <summary>
+/// The benchmark cases of <c>headrecon bench</c>: training iterations at the seed and quickstart configurations, eval
+/// rendering, marching cubes and the scaling series (rays, identities, images). Models are freshly initialised
+/// (geometric init: the SDF starts as a sphere), so timings do not depend on a checkpoint.
+/// </summary>
+public static class BenchmarkSuite
+{
+    /// <summary>Every case name, in run order; "default" and "quick" select subsets.</summary>
+    public static readonly IReadOnlyList<string> AllCases =
+    [
+        "st1-1024", "st1-256", "st2-1024", "st2-256", "qs-st1", "qs-st2",
+        "render-64-st1", "render-64-st2", "render-128-st1", "render-128-st2",
+        "mc-128", "mc-256",
+        "scale-rays", "scale-ids", "scale-images",
+    ];
+
+    public static readonly IReadOnlyList<string> DefaultCases =
+    [
+        "st1-1024", "st1-256", "st2-1024", "st2-256", "qs-st1", "qs-st2",
+        "render-64-st1", "render-64-st2", "render-128-st1", "mc-128",
+        "scale-rays", "scale-ids", "scale-images",
+    ];
+
+    public static readonly IReadOnlyList<string> QuickCases = ["st1-256", "st2-256", "qs-st1", "qs-st2", "render-64-st1", "mc-128", "scale-images"];
+
+    /// <summary>Expands "default", "quick", "all" and prefixes ("render" = every render case) into case names.</summary>
+    public static IReadOnlyList<string> Resolve(IReadOnlyList<string> requested, bool quick)
+    {
+        if (requested.Count == 0) return quick ? QuickCases : DefaultCases;
+        var result = new List<string>();
+        foreach (var raw in requested.SelectMany(r => r.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)))
+        {
+            IEnumerable<string> add = raw switch
+            {
+                "all" => AllCases,
+                "default" => DefaultCases,
+                "quick" => QuickCases,
+                _ when AllCases.Contains(raw) => [raw],
+                _ when AllCases.Any(c => c.StartsWith(raw + "-", StringComparison.Ordinal)) => AllCases.Where(c => c.StartsWith(raw + "-", StringComparison.Ordinal)),
+                _ => throw new ArgumentException($"bench: unknown case '{raw}' (known: {string.Join(", ", AllCases)}, default, quick, all)"),
+            };
+            foreach (var c in add) if (!result.Contains(c)) result.Add(c);
+        }
+        return result;
+    }
+
+    /// <summary>Runs the selected cases, reporting each result as soon as it is measured.</summary>
+    public static List<BenchResult> Run(BenchSettings s, Action<BenchResult> report)
+    {
+        var results = new List<BenchResult>();
+        void Add(BenchResult r) { results.Add(r); report(r); }
+
+        if (s.Conf is not null)
+        {
+            var c = ConfLoader.Load(s.Conf);
+            int rays = s.Rays ?? c.Train.NumPixels;
+            Add(Train(Path.GetFileNameWithoutExtension(s.Conf), s.Conf, c, rays, s.Warmup ?? 1, s.Iterations ?? 3, s.Device));
+            return results;
+        }
+
+        foreach (var name in Resolve(s.Cases, s.Quick))
+        {
+            switch (name)
+            {
+                case "st1-1024": TrainCase(name, "face_st1.conf", 1024, big: true); break;
+                case "st1-256": TrainCase(name, "face_st1.conf", 256, big: false); break;
+                case "st2-1024": TrainCase(name, "face_st2.conf", 1024, big: true); break;
+                case "st2-256": TrainCase(name, "face_st2.conf", 256, big: false); break;
+                case "qs-st1": TrainCase(name, "quickstart_st1.conf", null, big: false); break;
+                case "qs-st2": TrainCase(name, "quickstart_st2.conf", null, big: false); break;
+                case "render-64-st1": Add(Render(name, ConfPath("face_st1.conf"), 64, s)); break;
+                case "render-64-st2": Add(Render(name, ConfPath("face_st2.conf"), 64, s)); break;
+                case "render-128-st1": Add(Render(name, ConfPath("face_st1.conf"), 128, s)); break;
+                case "render-128-st2": Add(Render(name, ConfPath("face_st2.conf"), 128, s)); break;
+                case "mc-128": Add(Mesh(name, ConfPath("face_st1.conf"), 128, s)); break;
+                case "mc-256": Add(Mesh(name, ConfPath("face_st1.conf"), 256, s)); break;
+                case "scale-rays":
+                    foreach (int r in s.Quick ? new[] { 64, 256 } : [64, 128, 256, 512])
+                        TrainCase($"scale-rays-{r}", "face_st1.conf", r, big: false, iterDefault: 2);
+                    break;
+                case "scale-ids":
+                    foreach (int ids in s.Quick ? new[] { 1, 1000 } : [1, 31, 300, 3000])
+                        TrainCase($"scale-ids-{ids}", "face_st1.conf", 256, big: false, iterDefault: 2, identities: ids);
+                    break;
+                case "scale-images":
+                    foreach (int im in s.Quick ? new[] { 1, 100 } : [1, 10, 100])
+                        TrainCase($"scale-images-{im}", "face_st1.conf", 256, big: false, iterDefault: 2, images: im);
+                    break;
+                default: throw new ArgumentException($"bench: unknown case '{name}'");
+            }
+        }
+        return results;
+
+        string ConfPath(string file) => Path.Combine(s.ConfDir, file);
+
+        void TrainCase(string name, string file, int? rays, bool big, int iterDefault = 0, int identities = 0, int images = 1)
+        {
+            var path = ConfPath(file);
+            var c = ConfLoader.Load(path);
+            if (identities > 0) c = c with { Model = c.Model with { NumIdentity = identities } };
+            int n = s.Rays ?? rays ?? c.Train.NumPixels;
+            int warm = s.Warmup ?? 1;
+            int iters = s.Iterations ?? (iterDefault > 0 ? iterDefault : s.Quick ? 2 : big ? 3 : 5);
+            Add(Train(name, path, c, n, warm, iters, s.Device, images));
+        }
+    }
+
+    public static BenchResult Train(string name, string confPath, HeadConf c, int rays, int warmup, int iterations, Device device, int images = 1)
+    {
+        var t = TrainingBenchmark.Run(name, c.Model, c.Loss, rays, warmup, iterations, device, c.Train.Seed, images, imageSize: images > 1 ? 256 : 512);
+        return new BenchResult
+        {
+            Case = name, Kind = "train", Stage = t.Stage, Conf = confPath, Rays = rays, Warmup = warmup, Iterations = iterations,
+            MedianSeconds = t.MedianSeconds, SamplerSeconds = t.SamplerSeconds, ForwardSeconds = t.ForwardSeconds,
+            BackwardSeconds = t.BackwardSeconds, OptimizerSeconds = t.OptimizerSeconds, AllSeconds = t.AllSeconds, CpuSeconds = t.CpuSeconds,
+            Identities = c.Model.NumIdentity, Images = images, LoadAverage = LoadAverage(), PeakRssMegabytes = PeakRssMegabytes(),
+        };
+    }
+
+    /// <summary>Eval rendering of a size×size view with <see cref="ImageRenderer"/> (chunks of split_n_pixels rays).</summary>
+    public static BenchResult Render(string name, string confPath, int size, BenchSettings s) => Render(name, confPath, ConfLoader.Load(confPath), size, s);
+
+    public static BenchResult Render(string name, string confPath, HeadConf c, int size, BenchSettings s)
+    {
+        manual_seed(c.Train.Seed);
+        using var m = ModelFactory.Create(c.Model);
+        m.ToDevice(s.Device);
+        var batch = TrainingBenchmark.FullImageBatch(size, s.Device);
+        int warm = s.Warmup ?? (s.Quick || size > 64 ? 0 : 1);
+        int iters = s.Iterations ?? 1;
+        var times = new List<double>();
+        var cpu = new List<double>();
+        for (int i = 0; i < warm + iters; i++)
+        {
+            var c0 = CpuTime();
+            var sw = Stopwatch.StartNew();
+            ImageRenderer.Render(m, batch, size, size, c.Train.SplitNPixels);
+            TrainingBenchmark.Sync(s.Device);
+            if (i >= warm) { times.Add(sw.Elapsed.TotalSeconds); cpu.Add(CpuTime() - c0); }
+        }
+        return new BenchResult
+        {
+            Case = name, Kind = "render", Stage = c.Model.St1Flag ? "stage1" : "stage2", Conf = confPath, Rays = size * size, Warmup = warm, Iterations = iters,
+            MedianSeconds = TrainingBenchmark.Median(times), CpuSeconds = TrainingBenchmark.Median(cpu), AllSeconds = [.. times], Resolution = size, LoadAverage = LoadAverage(), PeakRssMegabytes = PeakRssMegabytes(),
+        };
+    }
+
+    /// <summary>Marching cubes of identity 0's final SDF on a resolution³ grid over plot.grid_boundary.</summary>
+    public static BenchResult Mesh(string name, string confPath, int resolution, BenchSettings s) => Mesh(name, confPath, ConfLoader.Load(confPath), resolution, s);
+
+    public static BenchResult Mesh(string name, string confPath, HeadConf c, int resolution, BenchSettings s)
+    {
+        manual_seed(c.Train.Seed);
+        using var m = ModelFactory.Create(c.Model);
+        m.ToDevice(s.Device);
+        // The untrained SDF is a sphere of radius `bias` (0.6): mesh a box that contains it, so there is a surface.
+        double half = Math.Max(Math.Abs(c.Plot.GridBoundary[0]), Math.Abs(c.Plot.GridBoundary[1]));
+        half = Math.Max(half, c.Model.DeformTempGeoNetwork.ImplicitNetwork.Bias * 1.2);
+        int warm = s.Warmup is int w ? Math.Min(w, 1) : 0;
+        int iters = s.Iterations is int it ? Math.Min(it, 3) : 1;
+        var times = new List<double>();
+        var cpu = new List<double>();
+        int vertices = 0;
+        for (int i = 0; i < warm + iters; i++)
+        {
+            var c0 = CpuTime();
+            var sw = Stopwatch.StartNew();
+            var mesh = ModelMesher.Extract(m, 0, -half, half, resolution);
+            if (i >= warm) { times.Add(sw.Elapsed.TotalSeconds); cpu.Add(CpuTime() - c0); vertices = mesh.VertexCount; }
+        }
+        return new BenchResult
+        {
+            Case = name, Kind = "mesh", Stage = c.Model.St1Flag ? "stage1" : "stage2", Conf = confPath, Rays = 0, Warmup = warm, Iterations = iters,
+            MedianSeconds = TrainingBenchmark.Median(times), CpuSeconds = TrainingBenchmark.Median(cpu), AllSeconds = [.. times], Resolution = resolution, Vertices = vertices,
+            LoadAverage = LoadAverage(), PeakRssMegabytes = PeakRssMegabytes(),
+        };
+    }
+
+    static double CpuTime()
+    {
+        using var p = Process.GetCurrentProcess();
+        return p.TotalProcessorTime.TotalSeconds;
+    }
+
+    /// <summary>1-minute load average (other processes on the machine make timings noisy).</summary>
+    public static double LoadAverage()
+    {
+        try
+        {
+            var t = File.ReadAllText("/proc/loadavg").Split(' ');
+            return double.Parse(t[0], CultureInfo.InvariantCulture);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException) { return double.NaN; }
+    }
+
+    /// <summary>Peak resident set size of this process (VmHWM), in MiB.</summary>
+    public static double PeakRssMegabytes()
+    {
+        try
+        {
+            var line = File.ReadLines("/proc/self/status").FirstOrDefault(l => l.StartsWith("VmHWM:", StringComparison.Ordinal));
+            if (line is not null)
+            {
+                var kb = long.Parse(line[6..].Trim().Split(' ')[0], CultureInfo.InvariantCulture);
+                return kb / 1024.0;
+            }
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException) { }
+        using var p = Process.GetCurrentProcess();
+        return p.PeakWorkingSet64 / (1024.0 * 1024.0);
+    }
+
+    static readonly JsonSerializerOptions s_json = new() { DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull };
+
+    public static string ToJson(BenchResult r) => JsonSerializer.Serialize(r, s_json);
+
+    public static string ToJson(MachineInfo m) => JsonSerializer.Serialize(new Dictionary<string, object?>
+    {
+        ["case"] = "machine", ["cpu"] = m.Cpu, ["cores"] = m.Cores, ["threads"] = m.Threads, ["ftz"] = m.FlushDenormals,
+        ["omp_wait_policy"] = m.OmpWaitPolicy, ["load_avg"] = m.LoadAverage, ["torch"] = m.TorchVersion,
+    }, s_json);
+
+    public static string TableHeader =>
+        $"{"case",-20} {"stage",-6} {"rays",6} {"it",3} {"median s",9} {"sampler",8} {"forward",8} {"backward",8} {"optim",7} {"cpu s",8} {"load",5} {"rss MiB",8}";
+
+    public static string TableRow(BenchResult r)
+    {
+        static string F(double? v, int w) => v is double d ? d.ToString("F3", CultureInfo.InvariantCulture).PadLeft(w) : "-".PadLeft(w);
+        string extra = r.Kind switch
+        {
+            "mesh" => $"  {r.Resolution}³, {r.Vertices} vertices",
+            "render" => $"  {r.Resolution}×{r.Resolution}",
+            _ => r.Case.StartsWith("scale-", StringComparison.Ordinal) ? $"  ids {r.Identities}, images {r.Images}" : "",
+        };
+        return $"{r.Case,-20} {r.Stage.Replace("stage", "st"),-6} {r.Rays,6} {r.Iterations,3} {F(r.MedianSeconds, 9)} {F(r.SamplerSeconds, 8)} {F(r.ForwardSeconds, 8)} {F(r.BackwardSeconds, 8)} {F(r.OptimizerSeconds, 7)} {F(r.CpuSeconds, 8)} {r.LoadAverage,5:F2} {r.PeakRssMegabytes,8:F0}{extra}";
+    }
+}
