@@ -9,7 +9,7 @@ namespace HeadRecon.Tests.Benchmarks;
 /// <summary>The bench plumbing: case selection, that tiny cases run, and the JSON line shape. No timing assertions.</summary>
 public class BenchmarkSuiteTests
 {
-    static BenchmarkSuiteTests() => Runtime.TorchRuntime.Initialize();
+    static BenchmarkSuiteTests() => HeadRecon.Runtime.TorchRuntime.Initialize();
 
     /// <summary>The quickstart configuration shrunk to a few seconds' worth of work.</summary>
     static HeadConf Tiny(string file) => ConfLoader.Load(ConfFilesTests.ConfPath(file),
@@ -99,7 +99,7 @@ public class BenchmarkSuiteTests
 /// <summary>Optimisations of the eval path must not change what it renders.</summary>
 public class EvalRenderEquivalenceTests
 {
-    static EvalRenderEquivalenceTests() => Runtime.TorchRuntime.Initialize();
+    static EvalRenderEquivalenceTests() => HeadRecon.Runtime.TorchRuntime.Initialize();
 
     [Theory]
     [InlineData("quickstart_st1.conf")]
