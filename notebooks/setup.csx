@@ -36,20 +36,27 @@ AssemblyLoadContext.Default.Resolving += (ctx, name) => plotlyContext.Owns(name)
 // FTZ/DAZ and the thread count before the first torch op (see environment.md).
 HeadRecon.Runtime.TorchRuntime.Initialize();
 
-// Inline formatters: charts as interactive Plotly, images as PNG, meshes and tensors as short summaries.
-Formatter.Register<GenericChart>((chart, writer) => writer.Write(Plots.ToHtml(chart)), "text/html");
-Formatter.Register<Image<Rgb24>>((img, writer) => writer.Write(NotebookHtml.Image(img)), "text/html");
-Formatter.Register<HeadRecon.Meshing.Mesh>((m, writer) =>
+// Inline formatters: charts as interactive Plotly, images as PNG, meshes and tensors as short summaries. In a
+// function so that the Plotly types are bound when it runs (after the load-context hook above), not when this
+// script is compiled to run.
+void RegisterHeadReconFormatters()
 {
-    var (lo, hi) = m.Bounds();
-    writer.Write($"<code>Mesh: {m.VertexCount} vertices, {m.FaceCount} faces, bounds ({lo.X:F3}, {lo.Y:F3}, {lo.Z:F3})..({hi.X:F3}, {hi.Y:F3}, {hi.Z:F3}){(m.Colors is null ? "" : ", coloured")}</code>");
-}, "text/html");
-Formatter.Register<Tensor>((t, writer) =>
-{
-    string stats = t.numel() > 0 && t.is_floating_point()
-        ? $", min {t.min().item<float>():G4}, max {t.max().item<float>():G4}, mean {t.mean().item<float>():G4}" : "";
-    writer.Write($"<code>Tensor [{string.Join(", ", t.shape)}] {t.dtype} on {t.device}{stats}</code>");
-}, "text/html");
+    Formatter.Register<GenericChart>((chart, writer) => writer.Write(Plots.ToHtml(chart)), "text/html");
+    Formatter.Register<Image<Rgb24>>((img, writer) => writer.Write(NotebookHtml.Image(img)), "text/html");
+    Formatter.Register<HtmlFragment>((h, writer) => writer.Write(h.Html), "text/html");
+    Formatter.Register<HeadRecon.Meshing.Mesh>((m, writer) =>
+    {
+        var (lo, hi) = m.Bounds();
+        writer.Write($"<code>Mesh: {m.VertexCount} vertices, {m.FaceCount} faces, bounds ({lo.X:F3}, {lo.Y:F3}, {lo.Z:F3})..({hi.X:F3}, {hi.Y:F3}, {hi.Z:F3}){(m.Colors is null ? "" : ", coloured")}</code>");
+    }, "text/html");
+    Formatter.Register<Tensor>((t, writer) =>
+    {
+        string stats = t.numel() > 0 && t.is_floating_point()
+            ? $", min {t.min().item<float>():G4}, max {t.max().item<float>():G4}, mean {t.mean().item<float>():G4}" : "";
+        writer.Write($"<code>Tensor [{string.Join(", ", t.shape)}] {t.dtype} on {t.device}{stats}</code>");
+    }, "text/html");
+}
+RegisterHeadReconFormatters();
 
 // Displays HTML (images, GIFs) inline.
-void ShowHtml(string html) => Microsoft.DotNet.Interactive.Kernel.display(Microsoft.DotNet.Interactive.Kernel.HTML(html));
+void ShowHtml(string html) => Microsoft.DotNet.Interactive.Kernel.display(new HtmlFragment(html));

@@ -70,6 +70,12 @@ public sealed class TrainingCurves(string title, int updateEvery = 10) : IProgre
     ]);
 }
 
+/// <summary>Raw HTML for notebook display (the notebooks' setup registers a formatter that writes it as is).</summary>
+public sealed record HtmlFragment(string Html)
+{
+    public override string ToString() => Html;
+}
+
 /// <summary>HTML fragments for notebook display (images inline as data URIs).</summary>
 public static class NotebookHtml
 {
@@ -213,6 +219,7 @@ public static class NotebookTools
     /// <summary>Δx(x) of an identity at arbitrary points (n·3 floats).</summary>
     public static float[] Offsets(HeadModel model, int identity, float[] points)
     {
+        if (points.Length == 0) return [];
         using var scope = NewDisposeScope();
         using var _ = no_grad();
         var p = tensor(points, [points.Length / 3, 3]).to(model.Background.device);
@@ -253,7 +260,7 @@ public static class NotebookTools
     /// <summary>Stage 2's displacement δ(x) = s(x) − s₁(x) at the mesh vertices (zero for a stage-1 model).</summary>
     public static float[] Displacement(HeadModel model, int identity, DMesh mesh)
     {
-        if (model is not Stage2Model) return new float[mesh.VertexCount];
+        if (model is not Stage2Model || mesh.VertexCount == 0) return new float[mesh.VertexCount];
         using var scope = NewDisposeScope();
         using var _ = no_grad();
         var code = Code(model, identity);
@@ -288,4 +295,73 @@ public static class NotebookTools
     /// <summary>Chamfer/F-score of a model-frame reconstruction against a ground truth in dataset units.</summary>
     public static MeshComparison CompareWithGroundTruth(DMesh modelFrameMesh, DMesh groundTruth, double worldToDatasetScale, int samples, double[] thresholds) =>
         MeshMetrics.Compare(modelFrameMesh.Transformed(worldToDatasetScale, (0, 0, 0)), groundTruth, samples, thresholds, seed: 0, unitsToMm: null);
+
+    // ---------------------------------------------------------------- notebook-sized conveniences
+
+    /// <summary>|Δx| of every identity on the three planes through the origin, as one heat-map grid.</summary>
+    public static GenericChart DeformationSlicesChart(HeadModel model, IReadOnlyList<string> identities, int resolution, double extent)
+    {
+        var panels = new List<(string, float[], int, double, double, (string, string))>();
+        for (int i = 0; i < identities.Count; i++)
+            foreach (var plane in new[] { SlicePlane.XY, SlicePlane.XZ, SlicePlane.YZ })
+            {
+                var s = DeformationMagnitudeSlice(model, i, plane, resolution, extent);
+                var axes = plane switch { SlicePlane.XY => ("x", "y"), SlicePlane.XZ => ("x", "z"), _ => ("y", "z") };
+                panels.Add(($"{identities[i]} |Δx| {plane}", s.Values, s.Resolution, s.Min, s.Max, axes));
+            }
+        double max = Math.Max(1e-9, panels.Max(p => p.Item2.Max()));
+        return Plots.HeatmapGrid("deformation magnitude |Δx| on slices", panels, 3, "Viridis", 0, max, zeroContour: false);
+    }
+
+    /// <summary>Meshes side by side without colours.</summary>
+    public static GenericChart MeshPanels(string title, IEnumerable<(string Label, DMesh Mesh)> meshes) =>
+        Plots.MeshGrid(title, meshes.Select(m => (m.Label, m.Mesh, (byte[]?)null, (float[]?)null)).ToList());
+
+    /// <summary>Chamfer/F-score against ground truth, or null when the mesh is empty (no zero crossing yet) or there is no ground truth.</summary>
+    public static MeshComparison? TryCompare(DMesh modelFrameMesh, DMesh? groundTruth, double worldToDatasetScale, int samples, double[] thresholds) =>
+        modelFrameMesh.VertexCount == 0 || modelFrameMesh.FaceCount == 0 || groundTruth is null ? null
+            : CompareWithGroundTruth(modelFrameMesh, groundTruth, worldToDatasetScale, samples, thresholds);
+
+    /// <summary>The embedding row of an identity in a run's model (its id list order, plus an appended fine-tuning id).</summary>
+    public static int IdentityIndex(Config.HeadConf conf, string identity)
+    {
+        var ds = DatasetLoader.Load(conf.Dataset, conf.Train.Seed);
+        int i = ds.IdentityNames.ToList().IndexOf(identity);
+        return i >= 0 ? i : throw new ArgumentException($"identity {identity} is not in the run's identity list ({string.Join(", ", ds.IdentityNames)})");
+    }
+}
+
+/// <summary>One row of measured results: what was run, with which settings, and what it scored on one identity.</summary>
+public sealed record RunResult(string Experiment, string Settings, string Run, int Iterations, double TrainSeconds, int MeshVertices,
+    double? ChamferDataset, double? FScore, double HeldOutPsnr, double HeldOutSsim, double TrainPsnr);
+
+/// <summary>Measures trained runs the same way for the comparison notebooks (06, 07).</summary>
+public static class RunEvaluation
+{
+    /// <summary>Meshes the run's model for <paramref name="identity"/>, compares with ground truth (Chamfer in dataset units, F-score at
+    /// <paramref name="threshold"/>) and renders up to <paramref name="heldOutViews"/> held-out views of that identity.</summary>
+    public static RunResult Evaluate(NotebookWorkspace ws, string experiment, string settings, string runDir, string identity,
+        int heldOutViews = 2, double threshold = 0.1)
+    {
+        var conf = NotebookWorkspace.RunConf(runDir);
+        var model = ws.LoadModel(runDir);
+        try
+        {
+            int index = NotebookTools.IdentityIndex(conf, identity);
+            double extent = conf.Plot.GridBoundary[^1];
+            var mesh = ModelMesher.Extract(model, index, -extent, extent, ws.Profile.MeshResolution);
+            var data = DatasetLoader.Load(conf.Dataset, conf.Train.Seed);
+            var cmp = NotebookTools.TryCompare(mesh, ws.GroundTruth(identity), data.WorldToDatasetScale, ws.Profile.EvalSamples, [threshold]);
+            // Held-out views of this identity: every image of its folder outside the run's training split.
+            var one = conf with { Dataset = conf.Dataset with { ScanId = identity, FineTuneFlag = false, IdList = "id.txt" } };
+            var held = NotebookTools.HeldOutViews(one with { Dataset = one.Dataset with { SparseViewNum = data.Views.Count(v => v.IdentityName == identity), InitViewPath = conf.Dataset.InitViewPath } });
+            var evals = Enumerable.Range(0, Math.Min(heldOutViews, held.ViewCount)).Select(v => NotebookTools.EvaluateView(model, held, v, ws.Profile.RenderMaxSide)).ToList();
+            var rows = NotebookWorkspace.Metrics(runDir);
+            double trainPsnr = rows.Count == 0 ? double.NaN : rows.Skip(Math.Max(0, rows.Count - 5)).Average(r => r.GetValueOrDefault("psnr"));
+            int iterations = rows.Count == 0 ? 0 : (int)rows[^1].GetValueOrDefault("iteration");
+            return new RunResult(experiment, settings, Path.GetFileName(runDir), iterations, Math.Round(NotebookWorkspace.TrainingSeconds(runDir), 1), mesh.VertexCount,
+                cmp?.Chamfer, cmp?.FScores[0].F, evals.Count == 0 ? double.NaN : evals.Average(e => e.Psnr), evals.Count == 0 ? double.NaN : evals.Average(e => e.Ssim), trainPsnr);
+        }
+        finally { model.Dispose(); }
+    }
 }

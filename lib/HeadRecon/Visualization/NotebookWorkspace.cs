@@ -47,7 +47,7 @@ public sealed record NotebookProfile(
 
     public static readonly NotebookProfile Smoke = new("smoke", "quickstart_st1.conf", "quickstart_st2.conf",
         Identities: 3, Views: 18, Resolution: 32, GtResolution: 48,
-        Stage1Overrides: [.. SmokeGeometry, "model.rendering_network.dims=[32]", "train.max_iterations=40", "train.learning_rate=2.0e-3"],
+        Stage1Overrides: [.. SmokeGeometry, "model.rendering_network.dims=[32]", "train.max_iterations=40", "train.learning_rate=5.0e-4"],
         Stage2Overrides: [.. SmokeGeometry, "model.rendering_network.dims=[32]", "model.displacement_network.dims=[32,32]",
             "model.displacement_network.displace_feature_dim=8", "model.displacement_network.multires=4", "train.max_iterations=20"],
         MeshResolution: 40, SliceResolution: 48, EvalSamples: 4000, RenderMaxSide: 32, CurveUpdateEvery: 10);
@@ -145,6 +145,14 @@ public sealed class NotebookWorkspace
     public string UnseenIdentity => IsSynthetic
         ? File.ReadAllLines(Path.Combine(DataDir, "id.txt")).Select(l => l.Trim()).Where(l => l.Length > 0).Last()
         : throw new InvalidOperationException("HEADNB_DATA is set: name the unseen identity yourself");
+
+    /// <summary>An id list naming one identity (written to the cache, absolute path) for single-person runs.</summary>
+    public string SingleIdentityList(string identity)
+    {
+        string path = Path.Combine(CacheDir, $"single_{identity}.txt");
+        File.WriteAllText(path, identity + "\n");
+        return path;
+    }
 
     string IdList => IsSynthetic ? "train_ids.txt" : "id.txt";
 

@@ -43,8 +43,31 @@ public static class Plots
         return GenericChart.addLayout(l, chart);
     }
 
-    /// <summary>Self-contained HTML (plotly.js from its CDN) for notebook display.</summary>
-    public static string ToHtml(GenericChart chart) => GenericChart.toChartHTML(chart);
+    /// <summary>The plotly.js Plotly.NET 6 targets; loaded from its CDN by the notebook output.</summary>
+    public const string PlotlyJsUrl = "https://cdn.plot.ly/plotly-2.28.0.min";
+
+    /// <summary>
+    /// HTML for notebook display. Plotly.NET's chart HTML assumes a global Plotly; this wraps its render call in a
+    /// loader that uses an already loaded plotly.js, else require.js (classic Jupyter), else a script tag
+    /// (JupyterLab, VS Code), so the chart draws in every front end.
+    /// </summary>
+    public static string ToHtml(GenericChart chart)
+    {
+        string html = GenericChart.toChartHTML(chart);
+        const string marker = "var renderPlotly_";
+        int at = html.IndexOf(marker, StringComparison.Ordinal);
+        if (at < 0) return html;
+        int end = html.IndexOf(' ', at + 4);
+        string name = html[(at + 4)..end];
+        int call = html.LastIndexOf(name + "();", StringComparison.Ordinal);
+        if (call < 0) return html;
+        string loader =
+            $"(function(){{var go={name};" +
+            "if(typeof Plotly!=='undefined'){go();return;}" +
+            $"if(typeof require==='function'&&require.config){{require.config({{paths:{{plotly:'{PlotlyJsUrl}'}}}});require(['plotly'],function(P){{window.Plotly=P;go();}});return;}}" +
+            $"var s=document.createElement('script');s.src='{PlotlyJsUrl}.js';s.onload=go;document.head.appendChild(s);}})();";
+        return html[..call] + loader + html[(call + name.Length + 3)..];
+    }
 
     static object Title(string text) => Obj(("text", text));
 
@@ -131,14 +154,16 @@ public static class Plots
             for (int r = 0; r < p.Resolution; r++)
             {
                 z[r] = new double[p.Resolution];
-                for (int c = 0; c < p.Resolution; c++) z[r][c] = p.Values[r * p.Resolution + c];
+                for (int c = 0; c < p.Resolution; c++) z[r][c] = Math.Round(p.Values[r * p.Resolution + c], 4);
             }
-            traces.Add(NewTrace("heatmap", ("x", coords), ("y", coords), ("z", z), ("colorscale", colorscale), ("zmin", zmin), ("zmax", zmax),
-                ("showscale", i == 0), ("xaxis", "x" + ax), ("yaxis", "y" + ax), ("name", p.Label)));
-            if (zeroContour)
-                traces.Add(NewTrace("contour", ("x", coords), ("y", coords), ("z", z), ("showscale", false), ("xaxis", "x" + ax), ("yaxis", "y" + ax),
-                    ("contours", Obj(("start", 0.0), ("end", 0.0), ("size", 1.0), ("coloring", "lines"))), ("line", Obj(("color", "black"), ("width", 2))),
-                    ("colorscale", new object[] { new object[] { 0, "black" }, new object[] { 1, "black" } }), ("name", p.Label + " zero level")));
+            // One contour trace drawn as a heat map with only the zero level as a line: the values are sent once.
+            traces.Add(zeroContour
+                ? NewTrace("contour", ("x", coords), ("y", coords), ("z", z), ("colorscale", colorscale), ("zmin", zmin), ("zmax", zmax), ("zauto", false),
+                    ("showscale", i == 0), ("xaxis", "x" + ax), ("yaxis", "y" + ax), ("name", p.Label),
+                    ("contours", Obj(("coloring", "heatmap"), ("start", 0.0), ("end", 0.0), ("size", 1.0), ("showlines", true))),
+                    ("line", Obj(("color", "black"), ("width", 2))))
+                : NewTrace("heatmap", ("x", coords), ("y", coords), ("z", z), ("colorscale", colorscale), ("zmin", zmin), ("zmax", zmax),
+                    ("showscale", i == 0), ("xaxis", "x" + ax), ("yaxis", "y" + ax), ("name", p.Label)));
             int row = i / cols, col = i % cols;
             double x0 = col * (w + gx), y1 = 1.0 - row * (h + gy);
             layout.Add(("xaxis" + ax, Obj(("domain", new[] { x0, x0 + w }), ("anchor", "y" + ax), ("title", Title(p.Axes.X)))));
@@ -158,7 +183,9 @@ public static class Plots
         var (ox, oy, oz) = offset ?? (0, 0, 0);
         int n = mesh.VertexCount, f = mesh.FaceCount;
         var x = new float[n]; var y = new float[n]; var zz = new float[n];
-        for (int i = 0; i < n; i++) { x[i] = mesh.Vertices[3 * i] + (float)ox; y[i] = mesh.Vertices[3 * i + 1] + (float)oy; zz[i] = mesh.Vertices[3 * i + 2] + (float)oz; }
+        // Four decimals are far below a pixel and keep the notebook outputs small.
+        static float R(double v) => (float)Math.Round(v, 4);
+        for (int i = 0; i < n; i++) { x[i] = R(mesh.Vertices[3 * i] + ox); y[i] = R(mesh.Vertices[3 * i + 1] + oy); zz[i] = R(mesh.Vertices[3 * i + 2] + oz); }
         var fi = new int[f]; var fj = new int[f]; var fk = new int[f];
         for (int t = 0; t < f; t++) { fi[t] = mesh.Faces[3 * t]; fj[t] = mesh.Faces[3 * t + 1]; fk[t] = mesh.Faces[3 * t + 2]; }
         var props = new List<(string, object?)> { ("x", x), ("y", y), ("z", zz), ("i", fi), ("j", fj), ("k", fk), ("name", name), ("opacity", opacity), ("scene", scene),
