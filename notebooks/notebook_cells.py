@@ -126,7 +126,7 @@ NotebookTools.MeshPanels("template and each identity's deformed template", [("te
 """),
 ("md", "## Correspondence colours\nColour = the template coordinate x + Δx of each vertex: the same colour on two identities marks corresponding points."),
 ("code", """
-Plots.MeshGrid("correspondence (RGB = template coordinate)", ids.Select((id, i) => (id, meshes[i], NotebookTools.CorrespondenceColors(model, i, meshes[i], extent), (float[]?)null)).ToList())
+Plots.MeshGrid("correspondence (RGB = template coordinate)", ids.Select((id, i) => (id, meshes[i], NotebookTools.CorrespondenceColors(model, i, meshes[i], extent), default(float[]))).ToList())
 """),
 ("md", "## Interpolating identity codes\nMeshes of (1 − t)·code(a) + t·code(b): the shape space between two people."),
 ("code", """
