@@ -12,7 +12,8 @@ namespace HeadRecon.Visualization;
 /// </summary>
 public static class NotebookTurntable
 {
-    /// <summary>Renders <paramref name="frames"/> views, the first one looking along +z (the synthetic rig's frontal view), image y down = world y.</summary>
+    /// <summary>Renders <paramref name="frames"/> views orbiting about the y axis (up in the heads' frame), the first one
+    /// facing the face (+z side), looking along −z.</summary>
     public static IReadOnlyList<Image<Rgba32>> Frames(DMesh mesh, int frames = 24, int size = 160, bool useColors = true)
     {
         var result = new List<Image<Rgba32>>();
@@ -30,14 +31,16 @@ public static class NotebookTurntable
         var normals = mesh.VertexNormals();
         for (int f = 0; f < frames; f++)
         {
-            double a = 2 * Math.PI * f / frames, ca = Math.Cos(a), sa = Math.Sin(a);
+            // Object turned by a + π, then seen by a camera looking along +z with its image x and y flipped (world y up):
+            // a proper rotation, so the turntable is not mirrored, and frame 0 shows the face.
+            double a = 2 * Math.PI * f / frames + Math.PI, ca = Math.Cos(a), sa = Math.Sin(a);
             var sx = new double[mesh.VertexCount]; var sy = new double[mesh.VertexCount]; var sz = new double[mesh.VertexCount];
             var shade = new double[mesh.VertexCount];
             for (int i = 0; i < mesh.VertexCount; i++)
             {
                 double x = mesh.Vertices[3 * i] - cx, y = mesh.Vertices[3 * i + 1] - cy, z = mesh.Vertices[3 * i + 2] - cz;
                 double rx = ca * x + sa * z, rz = -sa * x + ca * z;
-                sx[i] = size / 2.0 + rx * scale; sy[i] = size / 2.0 + y * scale; sz[i] = rz;
+                sx[i] = size / 2.0 - rx * scale; sy[i] = size / 2.0 - y * scale; sz[i] = rz;
                 double nx = normals[3 * i], nz = normals[3 * i + 2];
                 double rnz = -sa * nx + ca * nz;
                 // The viewer looks along +z after rotation, so a surface facing it has normal z < 0.

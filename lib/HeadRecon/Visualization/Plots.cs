@@ -219,7 +219,7 @@ public static class Plots
             traces.Add(MeshTrace(m.Mesh, m.Label, m.Colors, m.Intensity, colorscale, scene: scene));
             double x0 = (double)i / n, x1 = (double)(i + 1) / n;
             layout.Add((scene, Obj(("domain", Obj(("x", new[] { x0, x1 }), ("y", new[] { 0.0, 0.92 }))), ("aspectmode", "data"),
-                ("camera", Obj(("eye", Obj(("x", 0.0), ("y", -0.3), ("z", -2.0))), ("up", Obj(("x", 0.0), ("y", -1.0), ("z", 0.0))))))));
+                ("camera", Obj(("eye", Obj(("x", 0.4), ("y", 0.3), ("z", 1.8))), ("up", Obj(("x", 0.0), ("y", 1.0), ("z", 0.0))))))));
             annotations.Add(Obj(("text", m.Label), ("x", (x0 + x1) / 2), ("y", 0.97), ("xref", "paper"), ("yref", "paper"), ("showarrow", false)));
         }
         layout.Add(("annotations", annotations));
