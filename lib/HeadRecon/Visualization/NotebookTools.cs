@@ -1,0 +1,367 @@
+using HeadRecon.Data;
+using HeadRecon.Evaluation;
+using HeadRecon.Meshing;
+using HeadRecon.Models;
+using HeadRecon.Rendering;
+using HeadRecon.Training;
+using Plotly.NET;
+using SixLabors.ImageSharp;
+using SixLabors.ImageSharp.Formats.Gif;
+using SixLabors.ImageSharp.PixelFormats;
+using SixLabors.ImageSharp.Processing;
+using static TorchSharp.torch;
+using DMesh = HeadRecon.Meshing.Mesh;
+
+namespace HeadRecon.Visualization;
+
+/// <summary>
+/// Collects training progress and draws loss / PSNR / β curves. Reports arrive synchronously from
+/// Trainer.Train; every <c>updateEvery</c> reports (and on the last) <see cref="OnUpdate"/> receives a fresh chart,
+/// which a notebook passes to a display handle's Update so the plot redraws in place.
+/// </summary>
+public sealed class TrainingCurves(string title, int updateEvery = 10) : IProgress<TrainingProgress>
+{
+    readonly List<double> _it = [], _loss = [], _psnr = [], _beta = [];
+    public Action<GenericChart>? OnUpdate { get; set; }
+    public TrainingProgress? Last { get; private set; }
+    int _reports;
+
+    public void Report(TrainingProgress value)
+    {
+        Add(value.Iteration, value.Metrics);
+        Last = value;
+        if (++_reports % Math.Max(1, updateEvery) == 0 || value.Iteration == value.TotalIterations) OnUpdate?.Invoke(Chart());
+    }
+
+    void Add(double iteration, IReadOnlyDictionary<string, double> m)
+    {
+        _it.Add(iteration);
+        _loss.Add(m.GetValueOrDefault("loss"));
+        _psnr.Add(m.GetValueOrDefault("psnr"));
+        _beta.Add(m.GetValueOrDefault("beta"));
+    }
+
+    /// <summary>The curves of a finished (cached) run, from its metrics.jsonl.</summary>
+    public static TrainingCurves FromRun(string runDir, string title)
+    {
+        var c = new TrainingCurves(title);
+        foreach (var row in NotebookWorkspace.Metrics(runDir)) c.Add(row.GetValueOrDefault("iteration"), row);
+        return c;
+    }
+
+    public int Count => _it.Count;
+    public IReadOnlyList<double> Iterations => _it;
+    public IReadOnlyList<double> Psnr => _psnr;
+    public IReadOnlyList<double> Loss => _loss;
+
+    public GenericChart Chart() => Plots.LinePanels(title, "iteration",
+    [
+        ("loss", [new Series("loss", _it, _loss)], true),
+        ("PSNR (dB, training pixels)", [new Series("PSNR", _it, _psnr)], false),
+        ("β (Laplace density scale)", [new Series("β", _it, _beta)], true),
+    ]);
+
+    /// <summary>Several runs' curves overlaid (e.g. template vs from scratch).</summary>
+    public static GenericChart Compare(string title, IReadOnlyList<(string Name, TrainingCurves Curves)> runs) => Plots.LinePanels(title, "iteration",
+    [
+        ("loss", runs.Select(r => new Series(r.Name, r.Curves._it, r.Curves._loss)).ToList(), true),
+        ("PSNR (dB)", runs.Select(r => new Series(r.Name, r.Curves._it, r.Curves._psnr)).ToList(), false),
+        ("β", runs.Select(r => new Series(r.Name, r.Curves._it, r.Curves._beta)).ToList(), true),
+    ]);
+}
+
+/// <summary>Raw HTML for notebook display (the notebooks' setup registers a formatter that writes it as is).</summary>
+public sealed record HtmlFragment(string Html)
+{
+    public override string ToString() => Html;
+}
+
+/// <summary>HTML fragments for notebook display (images inline as data URIs).</summary>
+public static class NotebookHtml
+{
+    /// <summary>An image as an &lt;img&gt;, enlarged without smoothing so small smoke images stay readable.</summary>
+    public static string Image(Image<Rgb24> image, int displayWidth = 0, string? caption = null)
+    {
+        int w = displayWidth > 0 ? displayWidth : Math.Max(image.Width, Math.Min(256, image.Width * 4));
+        string img = $"<img src=\"data:image/png;base64,{Convert.ToBase64String(Images.ToPngBytes(image))}\" style=\"width:{w}px;image-rendering:pixelated\"/>";
+        return caption is null ? img : $"<figure style=\"display:inline-block;margin:4px;text-align:center\">{img}<figcaption style=\"font-size:11px\">{System.Net.WebUtility.HtmlEncode(caption)}</figcaption></figure>";
+    }
+
+    public static string ImageRow(IEnumerable<(string Caption, Image<Rgb24> Image)> images, int displayWidth = 128) =>
+        "<div style=\"display:flex;flex-wrap:wrap\">" + string.Concat(images.Select(i => Image(i.Image, displayWidth, i.Caption))) + "</div>";
+
+    public static string Gif(byte[] gif, int displayWidth = 256) =>
+        $"<img src=\"data:image/gif;base64,{Convert.ToBase64String(gif)}\" style=\"width:{displayWidth}px;image-rendering:pixelated\"/>";
+}
+
+/// <summary>One camera's relation to the bounding sphere: does its central ray hit it, and where.</summary>
+public sealed record RaySphereCheck(string View, double CameraDistance, double AxisMissDistance, bool CentralRayHitsSphere, double Near, double Far, bool CornersHitSphere);
+
+/// <summary>One ray through the error-bounded sampler: sample depths and the SDF, density and weights there.</summary>
+public sealed record RayProfileResult(double[] Z, double[] Sdf, double[] Density, double[] Weights, double Beta, int SamplerIterations)
+{
+    public GenericChart Chart(string title) => Plots.RayProfile($"{title} (β = {Beta:G3}, sampler iterations {SamplerIterations})", Z, Sdf, Density, Weights);
+}
+
+/// <summary>Rendered view vs ground truth.</summary>
+public sealed record ViewEvaluation(string View, int Height, int Width, float[] Rendered, float[] GroundTruth, float[] Normals, double Psnr, double Ssim)
+{
+    public Image<Rgb24> RenderedImage => Images.FromRgb(Rendered, Height, Width);
+    public Image<Rgb24> GroundTruthImage => Images.FromRgb(GroundTruth, Height, Width);
+    public Image<Rgb24> NormalImage => Images.FromNormals(Normals, Height, Width);
+}
+
+/// <summary>Analyses the notebooks run on trained models and datasets; every plot-worthy array comes from here.</summary>
+public static class NotebookTools
+{
+    static Tensor Code(HeadModel model, int identity) =>
+        model.id_shape_embedding.forward(tensor(new long[] { identity }, device: model.Background.device)).detach();
+
+    // ---------------------------------------------------------------- data and cameras
+
+    /// <summary>Ray/sphere sanity per view: the optical axis should pass near the origin and every corner ray should cross the sphere.</summary>
+    public static IReadOnlyList<RaySphereCheck> RaySphereChecks(HeadDataset data, double radius) => data.Views.Select(v =>
+    {
+        var (o, d) = PinholeCamera.Compute(v, [(float)v.Cx, (float)v.Cy]);
+        var hit = Intersect(o, d, radius);
+        double t = -(o[0] * d[0] + o[1] * d[1] + o[2] * d[2]);
+        double miss = Math.Sqrt(Math.Pow(o[0] + t * d[0], 2) + Math.Pow(o[1] + t * d[1], 2) + Math.Pow(o[2] + t * d[2], 2));
+        bool corners = new (float, float)[] { (0, 0), (v.Width - 1, 0), (0, v.Height - 1), (v.Width - 1, v.Height - 1) }
+            .All(c => { var (oc, dc) = PinholeCamera.Compute(v, [c.Item1, c.Item2]); return Intersect(oc, dc, radius) is not null; });
+        double dist = Math.Sqrt(o[0] * o[0] + o[1] * o[1] + o[2] * o[2]);
+        return new RaySphereCheck($"{v.IdentityName}/{v.ViewName}", dist, miss, hit is not null, hit?.Near ?? double.NaN, hit?.Far ?? double.NaN, corners);
+    }).ToList();
+
+    static (double Near, double Far)? Intersect(double[] o, double[] d, double r)
+    {
+        double b = o[0] * d[0] + o[1] * d[1] + o[2] * d[2];
+        double c = o[0] * o[0] + o[1] * o[1] + o[2] * o[2] - r * r;
+        double disc = b * b - c;
+        if (disc < 0) return null;
+        double s = Math.Sqrt(disc);
+        return (Math.Max(0, -b - s), -b + s);
+    }
+
+    /// <summary>The first images of a dataset with their labels.</summary>
+    public static IEnumerable<(string Caption, Image<Rgb24> Image)> ViewImages(HeadDataset data, int max = 24) =>
+        data.Views.Take(max).Select(v => ($"{v.IdentityName}/{v.ViewName}", Images.FromRgb(v.Rgb, v.Height, v.Width)));
+
+    /// <summary>A 3D plot of the camera frusta, the bounding sphere and (optionally) a mesh in the model frame.</summary>
+    public static GenericChart CameraPlot(IReadOnlyList<HeadView> views, double sphereRadius, DMesh? modelFrameMesh, string title = "cameras, bounding sphere and ground truth")
+    {
+        double dist = views.Average(v => Math.Sqrt(v.Center.X * v.Center.X + v.Center.Y * v.Center.Y + v.Center.Z * v.Center.Z));
+        var traces = new List<Trace>(Plots.FrustumTraces(views, dist * 0.15)) { Plots.SphereTrace(sphereRadius, $"bounding sphere r = {sphereRadius:G3}") };
+        if (modelFrameMesh is not null) traces.Add(Plots.MeshTrace(modelFrameMesh, "ground truth (model frame)"));
+        return Plots.Scene(title, traces, 600);
+    }
+
+    // ---------------------------------------------------------------- rays and slices
+
+    /// <summary>Runs the error-bounded sampler on one pixel's ray and evaluates SDF, density and weights at the final samples.</summary>
+    public static RayProfileResult RayProfile(HeadModel model, ITrainingData data, int view, int column, int row)
+    {
+        using var scope = NewDisposeScope();
+        using var _ = no_grad();
+        var all = data.AllPixels(view, model.Background.device);
+        int index = row * all.Width + column;
+        var batch = all.Batch with { Uv = all.Batch.Uv.narrow(1, index, 1) };
+        var (dirs3, cam1) = CameraRays.Compute(batch.Uv, batch.Pose, batch.Intrinsics);
+        var dirs = dirs3.reshape(-1, 3);
+        var cam = cam1.reshape(-1, 3);
+        var code = Code(model, all.IdentityIndex);
+        bool wasTraining = model.training;
+        model.eval();
+        try
+        {
+            var beta = model.density.GetBeta();
+            var s = model.Sampler.Sample(dirs, cam, p => model.SdfValues(p, code), beta, training: false);
+            var z = s.ZVals;
+            var pts = (cam.unsqueeze(1) + z.unsqueeze(2) * dirs.unsqueeze(1)).reshape(-1, 3);
+            var sdf = model.SdfValues(pts, code).reshape(1, -1);
+            var dens = model.density.forward(sdf);
+            var w = VolumeRenderer.Weights(z, dens);
+            static double[] D(Tensor t) => t.reshape(-1).to(float64).cpu().data<double>().ToArray();
+            return new RayProfileResult(D(z), D(sdf), D(dens), D(w), beta.item<float>(), s.Iterations);
+        }
+        finally { if (wasTraining) model.train(); }
+    }
+
+    /// <summary>XY/XZ/YZ slices through the origin of the template SDF and of each identity's deformed SDF.</summary>
+    public static IReadOnlyList<(string Label, SdfSliceResult Slice)> SdfSlices(HeadModel model, IReadOnlyList<string> identities, int resolution, double extent)
+    {
+        var result = new List<(string, SdfSliceResult)>();
+        using var _ = no_grad();
+        foreach (var plane in new[] { SlicePlane.XY, SlicePlane.XZ, SlicePlane.YZ })
+            result.Add(($"template {plane}", SdfSlice.Evaluate(p => model.deform_temp_geo_network.TemplateSdf(p.to(model.Background.device)), plane, resolution, -extent, extent)));
+        for (int i = 0; i < identities.Count; i++)
+            foreach (var plane in new[] { SlicePlane.XY, SlicePlane.XZ, SlicePlane.YZ })
+                result.Add(($"{identities[i]} {plane}", SdfSlice.Evaluate(model, i, plane, resolution, -extent, extent)));
+        return result;
+    }
+
+    // ---------------------------------------------------------------- deformation
+
+    /// <summary>Δx on a regular grid of points inside the sphere of radius <paramref name="extent"/> (for cones).</summary>
+    public static (float[] Points, float[] Offsets) DeformationGrid(HeadModel model, int identity, int perAxis, double extent)
+    {
+        var pts = new List<float>();
+        for (int i = 0; i < perAxis; i++)
+            for (int j = 0; j < perAxis; j++)
+                for (int k = 0; k < perAxis; k++)
+                {
+                    double x = -extent + 2 * extent * i / (perAxis - 1), y = -extent + 2 * extent * j / (perAxis - 1), z = -extent + 2 * extent * k / (perAxis - 1);
+                    if (x * x + y * y + z * z <= extent * extent) pts.AddRange([(float)x, (float)y, (float)z]);
+                }
+        var p = pts.ToArray();
+        return (p, Offsets(model, identity, p));
+    }
+
+    /// <summary>Δx(x) of an identity at arbitrary points (n·3 floats).</summary>
+    public static float[] Offsets(HeadModel model, int identity, float[] points)
+    {
+        if (points.Length == 0) return [];
+        using var scope = NewDisposeScope();
+        using var _ = no_grad();
+        var p = tensor(points, [points.Length / 3, 3]).to(model.Background.device);
+        return model.deform_temp_geo_network.Evaluate(p, Code(model, identity)).DeltaX.cpu().contiguous().data<float>().ToArray();
+    }
+
+    /// <summary>|Δx| on a slice plane through the origin (row-major resolution²).</summary>
+    public static SdfSliceResult DeformationMagnitudeSlice(HeadModel model, int identity, SlicePlane plane, int resolution, double extent)
+    {
+        var code = Code(model, identity);
+        using var _ = no_grad();
+        return SdfSlice.Evaluate(p => model.deform_temp_geo_network.Evaluate(p.to(code.device), code).DeltaX.norm(1, true), plane, resolution, -extent, extent);
+    }
+
+    /// <summary>Correspondence colours: each vertex coloured by its template coordinate x + Δx, normalised over the given box.</summary>
+    public static byte[] CorrespondenceColors(HeadModel model, int identity, DMesh mesh, double extent)
+    {
+        var off = Offsets(model, identity, mesh.Vertices);
+        var colors = new byte[mesh.Vertices.Length];
+        for (int i = 0; i < colors.Length; i++)
+            colors[i] = (byte)Math.Clamp((int)Math.Round(255 * ((mesh.Vertices[i] + off[i]) / (2 * extent) + 0.5)), 0, 255);
+        return colors;
+    }
+
+    /// <summary>The mesh of an interpolated shape code (1 − t)·code(a) + t·code(b): identities are points of a continuous shape space.</summary>
+    public static DMesh InterpolatedMesh(HeadModel model, int a, int b, double t, double extent, int resolution)
+    {
+        var code = (Code(model, a) * (float)(1 - t) + Code(model, b) * (float)t).detach();
+        return MarchingCubes.ExtractFromFunction(points =>
+        {
+            using var scope = NewDisposeScope();
+            using var _ = no_grad();
+            var p = tensor(points, [points.Length / 3, 3]).to(code.device);
+            return model.SdfValues(p, code).reshape(-1).cpu().data<float>().ToArray();
+        }, [-extent, -extent, -extent], [extent, extent, extent], resolution, 65536);
+    }
+
+    /// <summary>Stage 2's displacement δ(x) = s(x) − s₁(x) at the mesh vertices (zero for a stage-1 model).</summary>
+    public static float[] Displacement(HeadModel model, int identity, DMesh mesh)
+    {
+        if (model is not Stage2Model || mesh.VertexCount == 0) return new float[mesh.VertexCount];
+        using var scope = NewDisposeScope();
+        using var _ = no_grad();
+        var code = Code(model, identity);
+        var p = tensor(mesh.Vertices, [mesh.VertexCount, 3]).to(code.device);
+        var delta = model.SdfValues(p, code) - model.deform_temp_geo_network.Evaluate(p, code).Sdf;
+        return delta.reshape(-1).cpu().data<float>().ToArray();
+    }
+
+    // ---------------------------------------------------------------- rendering and evaluation
+
+    /// <summary>Renders one view of a dataset (downscaled to maxSide) and compares it with the image.</summary>
+    public static ViewEvaluation EvaluateView(HeadModel model, ITrainingData data, int view, int maxSide, string? label = null)
+    {
+        var px = data.AllPixels(view, model.Background.device, maxSide);
+        var r = ImageRenderer.Render(model, px.Batch, px.Height, px.Width, 4096);
+        var gt = px.RgbArray();
+        return new ViewEvaluation(label ?? data.ViewLabel(view), px.Height, px.Width, r.Rgb, gt, r.Normals,
+            ImageMetrics.Psnr(r.Rgb, gt, px.Height, px.Width), ImageMetrics.Ssim(r.Rgb, gt, px.Height, px.Width));
+    }
+
+    /// <summary>Held-out views of one identity: every image of its folder that the training split (the N-view JSON) does not use.</summary>
+    public static DatasetTrainingData HeldOutViews(Config.HeadConf trainingConf)
+    {
+        var train = DatasetLoader.Load(trainingConf.Dataset, trainingConf.Train.Seed);
+        var used = train.Views.Select(v => (v.IdentityName, v.ViewName)).ToHashSet();
+        var all = DatasetLoader.Load(trainingConf.Dataset with { InitViewPath = "", SparseViewNum = 0 }, trainingConf.Train.Seed);
+        var rest = all.Views.Where(v => !used.Contains((v.IdentityName, v.ViewName))).ToList();
+        if (rest.Count == 0) throw new InvalidOperationException("no held-out view: the training split uses every image");
+        return new DatasetTrainingData(new HeadDataset(rest, all.IdentityNames, all.WorldToDatasetScale, all.ScaleMat, all.UnitsToMm, all.Source + " (held out)"));
+    }
+
+    /// <summary>Chamfer/F-score of a model-frame reconstruction against a ground truth in dataset units.</summary>
+    public static MeshComparison CompareWithGroundTruth(DMesh modelFrameMesh, DMesh groundTruth, double worldToDatasetScale, int samples, double[] thresholds) =>
+        MeshMetrics.Compare(modelFrameMesh.Transformed(worldToDatasetScale, (0, 0, 0)), groundTruth, samples, thresholds, seed: 0, unitsToMm: null);
+
+    // ---------------------------------------------------------------- notebook-sized conveniences
+
+    /// <summary>|Δx| of every identity on the three planes through the origin, as one heat-map grid.</summary>
+    public static GenericChart DeformationSlicesChart(HeadModel model, IReadOnlyList<string> identities, int resolution, double extent)
+    {
+        var panels = new List<(string, float[], int, double, double, (string, string))>();
+        for (int i = 0; i < identities.Count; i++)
+            foreach (var plane in new[] { SlicePlane.XY, SlicePlane.XZ, SlicePlane.YZ })
+            {
+                var s = DeformationMagnitudeSlice(model, i, plane, resolution, extent);
+                var axes = plane switch { SlicePlane.XY => ("x", "y"), SlicePlane.XZ => ("x", "z"), _ => ("y", "z") };
+                panels.Add(($"{identities[i]} |Δx| {plane}", s.Values, s.Resolution, s.Min, s.Max, axes));
+            }
+        double max = Math.Max(1e-9, panels.Max(p => p.Item2.Max()));
+        return Plots.HeatmapGrid("deformation magnitude |Δx| on slices", panels, 3, "Viridis", 0, max, zeroContour: false);
+    }
+
+    /// <summary>Meshes side by side without colours.</summary>
+    public static GenericChart MeshPanels(string title, IEnumerable<(string Label, DMesh Mesh)> meshes) =>
+        Plots.MeshGrid(title, meshes.Select(m => (m.Label, m.Mesh, (byte[]?)null, (float[]?)null)).ToList());
+
+    /// <summary>Chamfer/F-score against ground truth, or null when the mesh is empty (no zero crossing yet) or there is no ground truth.</summary>
+    public static MeshComparison? TryCompare(DMesh modelFrameMesh, DMesh? groundTruth, double worldToDatasetScale, int samples, double[] thresholds) =>
+        modelFrameMesh.VertexCount == 0 || modelFrameMesh.FaceCount == 0 || groundTruth is null ? null
+            : CompareWithGroundTruth(modelFrameMesh, groundTruth, worldToDatasetScale, samples, thresholds);
+
+    /// <summary>The embedding row of an identity in a run's model (its id list order, plus an appended fine-tuning id).</summary>
+    public static int IdentityIndex(Config.HeadConf conf, string identity)
+    {
+        var ds = DatasetLoader.Load(conf.Dataset, conf.Train.Seed);
+        int i = ds.IdentityNames.ToList().IndexOf(identity);
+        return i >= 0 ? i : throw new ArgumentException($"identity {identity} is not in the run's identity list ({string.Join(", ", ds.IdentityNames)})");
+    }
+}
+
+/// <summary>One row of measured results: what was run, with which settings, and what it scored on one identity.</summary>
+public sealed record RunResult(string Experiment, string Settings, string Run, int Iterations, double TrainSeconds, int MeshVertices,
+    double? ChamferDataset, double? FScore, double HeldOutPsnr, double HeldOutSsim, double TrainPsnr);
+
+/// <summary>Measures trained runs the same way for the comparison notebooks (06, 07).</summary>
+public static class RunEvaluation
+{
+    /// <summary>Meshes the run's model for <paramref name="identity"/>, compares with ground truth (Chamfer in dataset units, F-score at
+    /// <paramref name="threshold"/>) and renders up to <paramref name="heldOutViews"/> held-out views of that identity.</summary>
+    public static RunResult Evaluate(NotebookWorkspace ws, string experiment, string settings, string runDir, string identity,
+        int heldOutViews = 2, double threshold = 0.1)
+    {
+        var conf = NotebookWorkspace.RunConf(runDir);
+        var model = ws.LoadModel(runDir);
+        try
+        {
+            int index = NotebookTools.IdentityIndex(conf, identity);
+            double extent = conf.Plot.GridBoundary[^1];
+            var mesh = ModelMesher.Extract(model, index, -extent, extent, ws.Profile.MeshResolution);
+            var data = DatasetLoader.Load(conf.Dataset, conf.Train.Seed);
+            var cmp = NotebookTools.TryCompare(mesh, ws.GroundTruth(identity), data.WorldToDatasetScale, ws.Profile.EvalSamples, [threshold]);
+            // Held-out views of this identity: every image of its folder outside the run's training split.
+            var one = conf with { Dataset = conf.Dataset with { ScanId = identity, FineTuneFlag = false, IdList = "id.txt" } };
+            var held = NotebookTools.HeldOutViews(one with { Dataset = one.Dataset with { SparseViewNum = data.Views.Count(v => v.IdentityName == identity), InitViewPath = conf.Dataset.InitViewPath } });
+            var evals = Enumerable.Range(0, Math.Min(heldOutViews, held.ViewCount)).Select(v => NotebookTools.EvaluateView(model, held, v, ws.Profile.RenderMaxSide)).ToList();
+            var rows = NotebookWorkspace.Metrics(runDir);
+            double trainPsnr = rows.Count == 0 ? double.NaN : rows.Skip(Math.Max(0, rows.Count - 5)).Average(r => r.GetValueOrDefault("psnr"));
+            int iterations = rows.Count == 0 ? 0 : (int)rows[^1].GetValueOrDefault("iteration");
+            return new RunResult(experiment, settings, Path.GetFileName(runDir), iterations, Math.Round(NotebookWorkspace.TrainingSeconds(runDir), 1), mesh.VertexCount,
+                cmp?.Chamfer, cmp?.FScores[0].F, evals.Count == 0 ? double.NaN : evals.Average(e => e.Psnr), evals.Count == 0 ? double.NaN : evals.Average(e => e.Ssim), trainPsnr);
+        }
+        finally { model.Dispose(); }
+    }
+}

@@ -1,0 +1,259 @@
+using System.Globalization;
+using System.Text.Json;
+using HeadRecon.Config;
+using HeadRecon.Data;
+using HeadRecon.Data.Synthetic;
+using HeadRecon.IO;
+using HeadRecon.Models;
+using HeadRecon.Runtime;
+using HeadRecon.Training;
+using static TorchSharp.torch;
+
+namespace HeadRecon.Visualization;
+
+/// <summary>
+/// Sizes for one notebook profile. smoke: seconds (tests and CI); cpu: minutes on a laptop (the quickstart scale);
+/// paper: the paper's configurations (CUDA). Overrides are `--set`-style HOCON assignments applied on top of the confs.
+/// </summary>
+public sealed record NotebookProfile(
+    string Name,
+    string Stage1ConfFile,
+    string Stage2ConfFile,
+    int Identities,
+    int Views,
+    int Resolution,
+    int GtResolution,
+    IReadOnlyList<string> Stage1Overrides,
+    IReadOnlyList<string> Stage2Overrides,
+    int MeshResolution,
+    int SliceResolution,
+    int EvalSamples,
+    int RenderMaxSide,
+    int CurveUpdateEvery)
+{
+    /// <summary>Geometry network sizes shared by both stages (stage 2 loads them from stage 1 by name).</summary>
+    static readonly string[] SmokeGeometry =
+    [
+        "model.dim_identity_shape=8", "model.dim_identity_color=8", "model.template_feature_dim=8",
+        "model.deformTempGeo_network.deform_network.dims=[32,32]", "model.deformTempGeo_network.deform_network.deform_feature_dim=8",
+        "model.deformTempGeo_network.deform_network.multires=4",
+        "model.deformTempGeo_network.implicit_network.dims=[48,48,48,48]", "model.deformTempGeo_network.implicit_network.skip_in=[2]",
+        "model.deformTempGeo_network.implicit_network.multires=4",
+        "model.ray_sampler.N_samples=16", "model.ray_sampler.N_samples_eval=32", "model.ray_sampler.N_samples_extra=8",
+        "model.ray_sampler.max_total_iters=3",
+        "dataset.img_res=[32,32]", "train.num_pixels=96", "train.log_freq=1", "train.checkpoint_iters=1000000", "train.plot_iters=1000000",
+        "train.split_n_pixels=4096", "model.num_identity=4",
+    ];
+
+    public static readonly NotebookProfile Smoke = new("smoke", "quickstart_st1.conf", "quickstart_st2.conf",
+        Identities: 3, Views: 18, Resolution: 32, GtResolution: 48,
+        Stage1Overrides: [.. SmokeGeometry, "model.rendering_network.dims=[32]", "train.max_iterations=40", "train.learning_rate=5.0e-4"],
+        Stage2Overrides: [.. SmokeGeometry, "model.rendering_network.dims=[32]", "model.displacement_network.dims=[32,32]",
+            "model.displacement_network.displace_feature_dim=8", "model.displacement_network.multires=4", "train.max_iterations=20"],
+        MeshResolution: 40, SliceResolution: 48, EvalSamples: 4000, RenderMaxSide: 32, CurveUpdateEvery: 10);
+
+    public static readonly NotebookProfile Cpu = new("cpu", "quickstart_st1.conf", "quickstart_st2.conf",
+        Identities: 3, Views: 18, Resolution: 64, GtResolution: 128,
+        Stage1Overrides: ["dataset.img_res=[64,64]", "model.num_identity=4", "train.log_freq=10"],
+        Stage2Overrides: ["dataset.img_res=[64,64]", "model.num_identity=4", "train.log_freq=10"],
+        MeshResolution: 96, SliceResolution: 128, EvalSamples: 50_000, RenderMaxSide: 64, CurveUpdateEvery: 25);
+
+    public static readonly NotebookProfile Paper = new("paper", "face_st1.conf", "face_st2.conf",
+        Identities: 6, Views: 30, Resolution: 512, GtResolution: 256,
+        Stage1Overrides: ["model.num_identity=7"], Stage2Overrides: ["model.num_identity=7"],
+        MeshResolution: 256, SliceResolution: 256, EvalSamples: 200_000, RenderMaxSide: 256, CurveUpdateEvery: 100);
+
+    /// <summary>The profile named by HEADNB_PROFILE (smoke when unset).</summary>
+    public static NotebookProfile FromEnvironment(string? name = null)
+    {
+        name ??= Environment.GetEnvironmentVariable("HEADNB_PROFILE");
+        return (string.IsNullOrWhiteSpace(name) ? "smoke" : name.Trim().ToLowerInvariant()) switch
+        {
+            "smoke" => Smoke,
+            "cpu" => Cpu,
+            "paper" => Paper,
+            var other => throw new ArgumentException($"HEADNB_PROFILE: unknown profile '{other}' (expected smoke, cpu or paper)"),
+        };
+    }
+}
+
+/// <summary>
+/// The notebooks' shared state: the profile, the data (synthetic heads generated once, or HEADNB_DATA for real PR
+/// data), and cached training runs under HEADNB_CACHE (default notebooks/.cache/&lt;profile&gt;). A run is reused
+/// when its saved configuration equals the requested one and it trained to the end, so notebooks 03–07 reuse the
+/// stage-1 run of 02 and re-running a notebook does not retrain.
+/// </summary>
+public sealed class NotebookWorkspace
+{
+    public NotebookProfile Profile { get; }
+    public string RepoRoot { get; }
+    public string CacheDir { get; }
+    public Device Device { get; }
+
+    NotebookWorkspace(NotebookProfile profile, string repoRoot, string cacheDir, Device device)
+    {
+        Profile = profile; RepoRoot = repoRoot; CacheDir = cacheDir; Device = device;
+    }
+
+    /// <summary>Opens the workspace for the HEADNB_PROFILE profile (or <paramref name="profile"/>), finding the repository from the working directory.</summary>
+    public static NotebookWorkspace Open(string? profile = null, string? device = null)
+    {
+        TorchRuntime.Initialize();
+        var p = NotebookProfile.FromEnvironment(profile);
+        string root = FindRepoRoot(Directory.GetCurrentDirectory());
+        string cache = Environment.GetEnvironmentVariable("HEADNB_CACHE") is { Length: > 0 } c
+            ? Path.Combine(Path.GetFullPath(c), p.Name) : Path.Combine(root, "notebooks", ".cache", p.Name);
+        Directory.CreateDirectory(cache);
+        return new NotebookWorkspace(p, root, cache, TorchRuntime.ResolveDevice(device ?? Environment.GetEnvironmentVariable("HEADNB_DEVICE") ?? "auto"));
+    }
+
+    static string FindRepoRoot(string start)
+    {
+        for (var d = new DirectoryInfo(start); d is not null; d = d.Parent)
+            if (File.Exists(Path.Combine(d.FullName, "HeadNotebooks.sln")) && Directory.Exists(Path.Combine(d.FullName, "confs"))) return d.FullName;
+        throw new DirectoryNotFoundException($"{start}: not inside the HeadNotebooks repository (no HeadNotebooks.sln above it); start the notebook from notebooks/");
+    }
+
+    public override string ToString() => $"profile {Profile.Name}, data {DataDir}, cache {CacheDir}, device {Device.type}";
+
+    // ---------------------------------------------------------------- data
+
+    /// <summary>HEADNB_DATA (a PR-layout folder) when set, else the synthetic heads of this profile (generated on first use).</summary>
+    public string DataDir => Environment.GetEnvironmentVariable("HEADNB_DATA") is { Length: > 0 } d ? Path.GetFullPath(d) : EnsureSyntheticData();
+
+    public bool IsSynthetic => Environment.GetEnvironmentVariable("HEADNB_DATA") is not { Length: > 0 };
+
+    string EnsureSyntheticData()
+    {
+        string dir = Path.Combine(CacheDir, "heads");
+        string done = Path.Combine(dir, ".complete");
+        if (File.Exists(done)) return dir;
+        if (Directory.Exists(dir)) Directory.Delete(dir, recursive: true);
+        var p = Profile;
+        // One more identity than stage 1 trains on: the last one is the unseen person of notebook 07.
+        SyntheticHeadWriter.Write(new SynthOptions(dir, p.Identities + 1, p.Views, p.Resolution, Seed: 0, GtResolution: p.GtResolution));
+        var ids = File.ReadAllLines(Path.Combine(dir, "id.txt")).Where(l => l.Length > 0).ToList();
+        File.WriteAllText(Path.Combine(dir, "train_ids.txt"), string.Join("\n", ids.Take(p.Identities)) + "\n");
+        File.WriteAllText(done, DateTime.UtcNow.ToString("O"));
+        return dir;
+    }
+
+    /// <summary>Identities stage 1 trains on (train_ids.txt of the synthetic data, id.txt of real data).</summary>
+    public IReadOnlyList<string> TrainIdentities => File.ReadAllLines(Path.Combine(DataDir, IdList)).Select(l => l.Trim()).Where(l => l.Length > 0).ToList();
+
+    /// <summary>The identity left out of stage 1 (synthetic data only), for notebook 07.</summary>
+    public string UnseenIdentity => IsSynthetic
+        ? File.ReadAllLines(Path.Combine(DataDir, "id.txt")).Select(l => l.Trim()).Where(l => l.Length > 0).Last()
+        : throw new InvalidOperationException("HEADNB_DATA is set: name the unseen identity yourself");
+
+    /// <summary>An id list naming one identity (written to the cache, absolute path) for single-person runs.</summary>
+    public string SingleIdentityList(string identity)
+    {
+        string path = Path.Combine(CacheDir, $"single_{identity}.txt");
+        File.WriteAllText(path, identity + "\n");
+        return path;
+    }
+
+    string IdList => IsSynthetic ? "train_ids.txt" : "id.txt";
+
+    /// <summary>Ground-truth mesh of an identity in dataset units (DIR/gt/&lt;id&gt;.ply), or null when the data has none.</summary>
+    public Meshing.Mesh? GroundTruth(string identity)
+    {
+        string path = Path.Combine(DataDir, "gt", identity + ".ply");
+        return File.Exists(path) ? Ply.Read(path) : null;
+    }
+
+    // ---------------------------------------------------------------- configurations
+
+    string Conf(string file) => Path.Combine(RepoRoot, "confs", file);
+
+    IEnumerable<string> DataOverrides() =>
+        [$"dataset.data_dir=\"{DataDir}\"", $"dataset.id_list=\"{IdList}\""];
+
+    /// <summary>The stage-1 configuration of this profile, with extra overrides (e.g. "dataset.sparse_view_num=3").</summary>
+    public HeadConf Stage1Conf(params string[] extra) =>
+        ConfLoader.Load(Conf(Profile.Stage1ConfFile), [.. DataOverrides(), .. Profile.Stage1Overrides, .. extra]);
+
+    /// <summary>The stage-2 configuration for one identity, initialised from <paramref name="initFrom"/> (a run folder or checkpoint) when given.</summary>
+    public HeadConf Stage2Conf(string scanId, string? initFrom, params string[] extra) =>
+        ConfLoader.Load(Conf(Profile.Stage2ConfFile), [.. DataOverrides(), .. Profile.Stage2Overrides, $"dataset.scan_id=\"{scanId}\"",
+            .. initFrom is null ? Array.Empty<string>() : [$"train.init_checkpoint=\"{initFrom}\""], .. extra]);
+
+    /// <summary>"dataset.sparse_view_num=N" + the matching view list: the fixed N-view split the data ships (3, 5 or 15).</summary>
+    public static string[] Views(int n) => [$"dataset.sparse_view_num={n}", $"dataset.init_view_path=\"{n}_view.json\""];
+
+    // ---------------------------------------------------------------- runs
+
+    public string RunDir(string name) => Path.Combine(CacheDir, "runs", name);
+
+    /// <summary>True when <paramref name="name"/> holds a finished run of exactly this configuration.</summary>
+    public bool IsCached(string name, HeadConf conf)
+    {
+        string dir = RunDir(name);
+        var run = Path.Combine(dir, "checkpoints", "latest.ckpt");
+        if (!File.Exists(run) || !File.Exists(Path.Combine(dir, "conf.conf"))) return false;
+        if (ConfLoader.Differences(RunFolder.Open(dir).LoadConf(), conf).Count > 0) return false;
+        var meta = Checkpoint.ReadMeta(run);
+        return meta.Iteration >= meta.TotalIterations;
+    }
+
+    /// <summary>
+    /// Trains run <paramref name="name"/> with <paramref name="conf"/> unless a finished run of the same configuration
+    /// is cached; returns the run folder. Progress is reported for every logged iteration of a new run.
+    /// </summary>
+    public string EnsureRun(string name, HeadConf conf, IProgress<TrainingProgress>? progress = null)
+    {
+        string dir = RunDir(name);
+        if (IsCached(name, conf)) return dir;
+        if (Directory.Exists(dir)) Directory.Delete(dir, recursive: true);
+        Directory.CreateDirectory(Path.GetDirectoryName(dir)!);
+        var data = DatasetTrainingData.Open(conf);
+        using var trainer = Trainer.Start(conf, data, dir, Device);
+        trainer.Train(progress);
+        return dir;
+    }
+
+    /// <summary>The trained model of a run folder (latest checkpoint), in eval mode on the workspace device.</summary>
+    public HeadModel LoadModel(string runDir)
+    {
+        var run = RunFolder.Open(runDir);
+        var conf = run.LoadConf();
+        var model = ModelFactory.Create(conf.Model);
+        ParameterLoader.Load(model, Checkpoint.ReadParameters(run.LatestCheckpoint), Checkpoint.ModelPrefix, strict: true, source: run.LatestCheckpoint);
+        model.ToDevice(Device);
+        model.eval();
+        return model;
+    }
+
+    /// <summary>The configuration a run was trained with.</summary>
+    public static HeadConf RunConf(string runDir) => RunFolder.Open(runDir).LoadConf();
+
+    /// <summary>Every logged metrics record of a run (metrics.jsonl), iteration first.</summary>
+    public static IReadOnlyList<IReadOnlyDictionary<string, double>> Metrics(string runDir)
+    {
+        string path = Path.Combine(runDir, "metrics.jsonl");
+        var rows = new List<IReadOnlyDictionary<string, double>>();
+        if (!File.Exists(path)) return rows;
+        foreach (string line in File.ReadLines(path))
+        {
+            if (string.IsNullOrWhiteSpace(line)) continue;
+            using var doc = JsonDocument.Parse(line);
+            var d = new Dictionary<string, double>();
+            foreach (var p in doc.RootElement.EnumerateObject())
+                if (p.Value.ValueKind == JsonValueKind.Number) d[p.Name] = p.Value.GetDouble();
+            rows.Add(d);
+        }
+        return rows;
+    }
+
+    /// <summary>Seconds a run's training took (sum of the logged per-iteration times × log interval, approximate).</summary>
+    public static double TrainingSeconds(string runDir)
+    {
+        var rows = Metrics(runDir);
+        if (rows.Count == 0) return 0;
+        double every = rows.Count > 1 ? rows[1]["iteration"] - rows[0]["iteration"] : 1;
+        return rows.Sum(r => r.GetValueOrDefault("seconds")) * every;
+    }
+
+    public static string Format(double v) => v.ToString("G4", CultureInfo.InvariantCulture);
+}

@@ -1,0 +1,300 @@
+using DynamicObj;
+using HeadRecon.Data;
+using HeadRecon.Meshing;
+using Plotly.NET;
+using Plotly.NET.LayoutObjects;
+using DMesh = HeadRecon.Meshing.Mesh;
+
+namespace HeadRecon.Visualization;
+
+/// <summary>A named curve: x and y values of one line.</summary>
+public sealed record Series(string Name, IReadOnlyList<double> X, IReadOnlyList<double> Y);
+
+/// <summary>
+/// Plotly.NET charts for the notebooks. Traces are built as plain Plotly JSON properties (DynamicObj) rather than
+/// through the F# optional-argument API, which is awkward from C#; the result is an ordinary GenericChart that
+/// users can combine or restyle with Plotly.NET.
+/// </summary>
+public static class Plots
+{
+    static Trace NewTrace(string type, params (string Key, object? Value)[] props)
+    {
+        var t = new Trace(type);
+        foreach (var (k, v) in props)
+            if (v is not null) t.SetProperty(k, v);
+        return t;
+    }
+
+    static Dictionary<string, object> Obj(params (string Key, object? Value)[] props)
+    {
+        var d = new Dictionary<string, object>();
+        foreach (var (k, v) in props)
+            if (v is not null) d[k] = v;
+        return d;
+    }
+
+    /// <summary>Combines traces with a layout given as Plotly layout properties.</summary>
+    public static GenericChart Figure(IEnumerable<Trace> traces, params (string Key, object? Value)[] layout)
+    {
+        var chart = GenericChart.combine(traces.Select(t => GenericChart.ofTraceObject(true, t)).ToArray());
+        var l = new Layout();
+        foreach (var (k, v) in layout)
+            if (v is not null) l.SetProperty(k, v);
+        return GenericChart.addLayout(l, chart);
+    }
+
+    /// <summary>The plotly.js Plotly.NET 6 targets; loaded from its CDN by the notebook output.</summary>
+    public const string PlotlyJsUrl = "https://cdn.plot.ly/plotly-2.28.0.min";
+
+    /// <summary>
+    /// HTML for notebook display. Plotly.NET's chart HTML assumes a global Plotly; this wraps its render call in a
+    /// loader that uses an already loaded plotly.js, else require.js (classic Jupyter), else a script tag
+    /// (JupyterLab, VS Code), so the chart draws in every front end.
+    /// </summary>
+    public static string ToHtml(GenericChart chart)
+    {
+        string html = GenericChart.toChartHTML(chart);
+        const string marker = "var renderPlotly_";
+        int at = html.IndexOf(marker, StringComparison.Ordinal);
+        if (at < 0) return html;
+        int end = html.IndexOf(' ', at + 4);
+        string name = html[(at + 4)..end];
+        int call = html.LastIndexOf(name + "();", StringComparison.Ordinal);
+        if (call < 0) return html;
+        string loader =
+            $"(function(){{var go={name};" +
+            "if(typeof Plotly!=='undefined'){go();return;}" +
+            $"if(typeof require==='function'&&require.config){{require.config({{paths:{{plotly:'{PlotlyJsUrl}'}}}});require(['plotly'],function(P){{window.Plotly=P;go();}});return;}}" +
+            $"var s=document.createElement('script');s.src='{PlotlyJsUrl}.js';s.onload=go;document.head.appendChild(s);}})();";
+        return html[..call] + loader + html[(call + name.Length + 3)..];
+    }
+
+    static object Title(string text) => Obj(("text", text));
+
+    // ---------------------------------------------------------------- 2D
+
+    /// <summary>Lines in one plot.</summary>
+    public static GenericChart Lines(string title, string xLabel, string yLabel, IEnumerable<Series> series, bool logY = false, int height = 320) =>
+        Figure(series.Select(s => NewTrace("scatter", ("x", s.X), ("y", s.Y), ("mode", "lines"), ("name", s.Name))),
+            ("title", Title(title)), ("height", height),
+            ("xaxis", Obj(("title", Title(xLabel)))),
+            ("yaxis", Obj(("title", Title(yLabel)), ("type", logY ? "log" : null))));
+
+    /// <summary>Several line panels side by side (one per entry), each with its own y axis: e.g. loss, PSNR and β curves.</summary>
+    public static GenericChart LinePanels(string title, string xLabel, IReadOnlyList<(string Panel, IReadOnlyList<Series> Series, bool LogY)> panels, int height = 320)
+    {
+        var traces = new List<Trace>();
+        var layout = new List<(string, object?)> { ("title", Title(title)), ("height", height), ("showlegend", panels.Any(p => p.Series.Count > 1)) };
+        int n = panels.Count;
+        double gap = 0.06, w = (1.0 - gap * (n - 1)) / n;
+        for (int i = 0; i < n; i++)
+        {
+            string ax = i == 0 ? "" : (i + 1).ToString(System.Globalization.CultureInfo.InvariantCulture);
+            foreach (var s in panels[i].Series)
+                traces.Add(NewTrace("scatter", ("x", s.X), ("y", s.Y), ("mode", "lines"), ("name", panels[i].Series.Count > 1 ? s.Name : panels[i].Panel),
+                    ("xaxis", "x" + ax), ("yaxis", "y" + ax)));
+            double x0 = i * (w + gap);
+            layout.Add(("xaxis" + ax, Obj(("domain", new[] { x0, x0 + w }), ("title", Title(xLabel)), ("anchor", "y" + ax))));
+            layout.Add(("yaxis" + ax, Obj(("title", Title(panels[i].Panel)), ("anchor", "x" + ax), ("type", panels[i].LogY ? "log" : null))));
+        }
+        return Figure(traces, layout.ToArray());
+    }
+
+    /// <summary>Grouped bar chart: one bar group per category, one bar per series.</summary>
+    public static GenericChart Bars(string title, string yLabel, IReadOnlyList<string> categories, IEnumerable<(string Name, IReadOnlyList<double> Values)> series, int height = 340) =>
+        Figure(series.Select(s => NewTrace("bar", ("x", categories), ("y", s.Values), ("name", s.Name))),
+            ("title", Title(title)), ("height", height), ("barmode", "group"), ("yaxis", Obj(("title", Title(yLabel)))));
+
+    /// <summary>Per-ray plot of the error-bounded sampler: SDF, density and weights against depth, sample positions as ticks.</summary>
+    public static GenericChart RayProfile(string title, double[] z, double[] sdf, double[] density, double[] weights)
+    {
+        double maxD = Math.Max(1e-12, density.Max()), maxW = Math.Max(1e-12, weights.Max());
+        var traces = new[]
+        {
+            NewTrace("scatter", ("x", z), ("y", sdf), ("mode", "lines+markers"), ("name", "SDF"), ("marker", Obj(("size", 3)))),
+            NewTrace("scatter", ("x", z), ("y", density.Select(d => d / maxD).ToArray()), ("mode", "lines"), ("name", $"density / {maxD:G3}")),
+            NewTrace("scatter", ("x", z), ("y", weights.Select(v => v / maxW).ToArray()), ("mode", "lines"), ("name", $"weight / {maxW:G3}"), ("fill", "tozeroy")),
+            NewTrace("scatter", ("x", z), ("y", z.Select(_ => -0.05).ToArray()), ("mode", "markers"), ("name", $"samples ({z.Length})"),
+                ("marker", Obj(("symbol", "line-ns-open"), ("size", 8)))),
+        };
+        return Figure(traces, ("title", Title(title)), ("height", 340),
+            ("xaxis", Obj(("title", Title("depth along the ray")))), ("yaxis", Obj(("range", new[] { -0.3, 1.1 }))));
+    }
+
+    // ---------------------------------------------------------------- heat maps
+
+    /// <summary>SDF slices as heat maps with the zero level set drawn as a contour, in a grid of panels.</summary>
+    public static GenericChart SdfSlices(string title, IReadOnlyList<(string Label, SdfSliceResult Slice)> slices, int columns = 3, double range = 0.0)
+    {
+        if (range <= 0) range = slices.Max(s => s.Slice.Values.Max(v => Math.Abs(v)));
+        var panels = slices.Select(s => (s.Label, s.Slice.Values, s.Slice.Resolution, s.Slice.Min, s.Slice.Max, AxisNames(s.Slice.Plane))).ToList();
+        return HeatmapGrid(title, panels, columns, "RdBu", -range, range, zeroContour: true);
+    }
+
+    static (string X, string Y) AxisNames(SlicePlane p) => p switch { SlicePlane.XY => ("x", "y"), SlicePlane.XZ => ("x", "z"), _ => ("y", "z") };
+
+    /// <summary>A grid of square heat maps over [min, max]²; values are row-major resolution², row = second axis.</summary>
+    public static GenericChart HeatmapGrid(string title, IReadOnlyList<(string Label, float[] Values, int Resolution, double Min, double Max, (string X, string Y) Axes)> panels,
+        int columns, string colorscale, double zmin, double zmax, bool zeroContour, int panelSize = 260)
+    {
+        int n = panels.Count, cols = Math.Min(columns, n), rows = (n + cols - 1) / cols;
+        var traces = new List<Trace>();
+        var layout = new List<(string, object?)>
+        {
+            ("title", Title(title)), ("height", rows * panelSize + 80), ("width", cols * panelSize + 120), ("showlegend", false),
+        };
+        var annotations = new List<object>();
+        double gx = 0.04, gy = 0.08, w = (1.0 - gx * (cols - 1)) / cols, h = (1.0 - gy * (rows - 1)) / rows;
+        for (int i = 0; i < n; i++)
+        {
+            var p = panels[i];
+            string ax = i == 0 ? "" : (i + 1).ToString(System.Globalization.CultureInfo.InvariantCulture);
+            var coords = Enumerable.Range(0, p.Resolution).Select(k => p.Min + (p.Max - p.Min) * k / (p.Resolution - 1)).ToArray();
+            var z = new double[p.Resolution][];
+            for (int r = 0; r < p.Resolution; r++)
+            {
+                z[r] = new double[p.Resolution];
+                for (int c = 0; c < p.Resolution; c++) z[r][c] = Math.Round(p.Values[r * p.Resolution + c], 4);
+            }
+            // One contour trace drawn as a heat map with only the zero level as a line: the values are sent once.
+            traces.Add(zeroContour
+                ? NewTrace("contour", ("x", coords), ("y", coords), ("z", z), ("colorscale", colorscale), ("zmin", zmin), ("zmax", zmax), ("zauto", false),
+                    ("showscale", i == 0), ("xaxis", "x" + ax), ("yaxis", "y" + ax), ("name", p.Label),
+                    ("contours", Obj(("coloring", "heatmap"), ("start", 0.0), ("end", 0.0), ("size", 1.0), ("showlines", true))),
+                    ("line", Obj(("color", "black"), ("width", 2))))
+                : NewTrace("heatmap", ("x", coords), ("y", coords), ("z", z), ("colorscale", colorscale), ("zmin", zmin), ("zmax", zmax),
+                    ("showscale", i == 0), ("xaxis", "x" + ax), ("yaxis", "y" + ax), ("name", p.Label)));
+            int row = i / cols, col = i % cols;
+            double x0 = col * (w + gx), y1 = 1.0 - row * (h + gy);
+            layout.Add(("xaxis" + ax, Obj(("domain", new[] { x0, x0 + w }), ("anchor", "y" + ax), ("title", Title(p.Axes.X)))));
+            layout.Add(("yaxis" + ax, Obj(("domain", new[] { y1 - h, y1 }), ("anchor", "x" + ax), ("title", Title(p.Axes.Y)), ("scaleanchor", "x" + ax))));
+            annotations.Add(Obj(("text", p.Label), ("x", x0 + w / 2), ("y", y1), ("xref", "paper"), ("yref", "paper"), ("xanchor", "center"), ("yanchor", "bottom"), ("showarrow", false)));
+        }
+        layout.Add(("annotations", annotations));
+        return Figure(traces, layout.ToArray());
+    }
+
+    // ---------------------------------------------------------------- 3D
+
+    /// <summary>A triangle mesh as a Mesh3d trace: vertex colours if given (bytes RGB per vertex), else a scalar per vertex as heat map, else the mesh's own colours or flat grey.</summary>
+    public static Trace MeshTrace(DMesh mesh, string name, byte[]? vertexColors = null, float[]? intensity = null, string colorscale = "Viridis",
+        double opacity = 1.0, string scene = "scene", (double X, double Y, double Z)? offset = null)
+    {
+        var (ox, oy, oz) = offset ?? (0, 0, 0);
+        int n = mesh.VertexCount, f = mesh.FaceCount;
+        var x = new float[n]; var y = new float[n]; var zz = new float[n];
+        // Four decimals are far below a pixel and keep the notebook outputs small.
+        static float R(double v) => (float)Math.Round(v, 4);
+        for (int i = 0; i < n; i++) { x[i] = R(mesh.Vertices[3 * i] + ox); y[i] = R(mesh.Vertices[3 * i + 1] + oy); zz[i] = R(mesh.Vertices[3 * i + 2] + oz); }
+        var fi = new int[f]; var fj = new int[f]; var fk = new int[f];
+        for (int t = 0; t < f; t++) { fi[t] = mesh.Faces[3 * t]; fj[t] = mesh.Faces[3 * t + 1]; fk[t] = mesh.Faces[3 * t + 2]; }
+        var props = new List<(string, object?)> { ("x", x), ("y", y), ("z", zz), ("i", fi), ("j", fj), ("k", fk), ("name", name), ("opacity", opacity), ("scene", scene),
+            ("showlegend", true), ("flatshading", false), ("lighting", Obj(("ambient", 0.5), ("diffuse", 0.8), ("specular", 0.2))) };
+        vertexColors ??= intensity is null ? mesh.Colors : null;
+        if (intensity is not null)
+        {
+            props.Add(("intensity", intensity)); props.Add(("colorscale", colorscale)); props.Add(("showscale", true));
+        }
+        else if (vertexColors is not null)
+            props.Add(("vertexcolor", Enumerable.Range(0, n).Select(i => $"rgb({vertexColors[3 * i]},{vertexColors[3 * i + 1]},{vertexColors[3 * i + 2]})").ToArray()));
+        else props.Add(("color", "lightgrey"));
+        return NewTrace("mesh3d", props.ToArray());
+    }
+
+    /// <summary>One 3D scene with equal axis scales.</summary>
+    public static GenericChart Scene(string title, IEnumerable<Trace> traces, int height = 520) =>
+        Figure(traces, ("title", Title(title)), ("height", height), ("scene", Obj(("aspectmode", "data"))));
+
+    /// <summary>Meshes side by side, one 3D scene each (cameras not linked).</summary>
+    public static GenericChart MeshGrid(string title, IReadOnlyList<(string Label, DMesh Mesh, byte[]? Colors, float[]? Intensity)> meshes, string colorscale = "Viridis", int height = 420)
+    {
+        int n = meshes.Count;
+        var traces = new List<Trace>();
+        var layout = new List<(string, object?)> { ("title", Title(title)), ("height", height), ("width", Math.Max(600, 320 * n)) };
+        var annotations = new List<object>();
+        for (int i = 0; i < n; i++)
+        {
+            string scene = i == 0 ? "scene" : $"scene{i + 1}";
+            var m = meshes[i];
+            traces.Add(MeshTrace(m.Mesh, m.Label, m.Colors, m.Intensity, colorscale, scene: scene));
+            double x0 = (double)i / n, x1 = (double)(i + 1) / n;
+            layout.Add((scene, Obj(("domain", Obj(("x", new[] { x0, x1 }), ("y", new[] { 0.0, 0.92 }))), ("aspectmode", "data"),
+                ("camera", Obj(("eye", Obj(("x", 0.4), ("y", 0.3), ("z", 1.8))), ("up", Obj(("x", 0.0), ("y", 1.0), ("z", 0.0))))))));
+            annotations.Add(Obj(("text", m.Label), ("x", (x0 + x1) / 2), ("y", 0.97), ("xref", "paper"), ("yref", "paper"), ("showarrow", false)));
+        }
+        layout.Add(("annotations", annotations));
+        return Figure(traces, layout.ToArray());
+    }
+
+    /// <summary>Vectors at points as cones (sizemode absolute, so lengths compare across plots).</summary>
+    public static Trace ConeTrace(float[] points, float[] vectors, string name, double sizeRef = 1.0, string scene = "scene") =>
+        NewTrace("cone",
+            ("x", Every(points, 0)), ("y", Every(points, 1)), ("z", Every(points, 2)),
+            ("u", Every(vectors, 0)), ("v", Every(vectors, 1)), ("w", Every(vectors, 2)),
+            ("sizemode", "absolute"), ("sizeref", sizeRef), ("anchor", "tail"), ("colorscale", "Plasma"), ("name", name), ("scene", scene),
+            ("colorbar", Obj(("title", Title("|Δx|")))));
+
+    static float[] Every(float[] xyz, int k)
+    {
+        var r = new float[xyz.Length / 3];
+        for (int i = 0; i < r.Length; i++) r[i] = xyz[3 * i + k];
+        return r;
+    }
+
+    /// <summary>Camera frusta (apex at the centre, image-plane rectangle at <paramref name="depth"/>) with view labels.</summary>
+    public static IEnumerable<Trace> FrustumTraces(IEnumerable<HeadView> views, double depth, string scene = "scene")
+    {
+        var xs = new List<double?>(); var ys = new List<double?>(); var zs = new List<double?>();
+        var lx = new List<double>(); var ly = new List<double>(); var lz = new List<double>(); var labels = new List<string>();
+        foreach (var v in views)
+        {
+            var c = v.Center;
+            double[][] corners = new double[4][];
+            (double U, double V)[] uv = [(0, 0), (v.Width, 0), (v.Width, v.Height), (0, v.Height)];
+            for (int k = 0; k < 4; k++)
+            {
+                var (_, dirs) = PinholeCamera.Compute(v, [(float)uv[k].U, (float)uv[k].V]);
+                // Directions are unit length; scale so the rectangle sits at camera depth `depth` along the optical axis.
+                double zc = dirs[0] * v.CameraToWorld[2] + dirs[1] * v.CameraToWorld[6] + dirs[2] * v.CameraToWorld[10];
+                double s = depth / Math.Max(1e-9, zc);
+                corners[k] = [c.X + dirs[0] * s, c.Y + dirs[1] * s, c.Z + dirs[2] * s];
+            }
+            void Seg(double[] a, double[] b) { xs.AddRange([a[0], b[0], null]); ys.AddRange([a[1], b[1], null]); zs.AddRange([a[2], b[2], null]); }
+            double[] apex = [c.X, c.Y, c.Z];
+            for (int k = 0; k < 4; k++) { Seg(apex, corners[k]); Seg(corners[k], corners[(k + 1) % 4]); }
+            lx.Add(c.X); ly.Add(c.Y); lz.Add(c.Z); labels.Add($"{v.IdentityName}/{v.ViewName}");
+        }
+        yield return NewTrace("scatter3d", ("x", xs), ("y", ys), ("z", zs), ("mode", "lines"), ("name", "cameras"), ("line", Obj(("color", "royalblue"), ("width", 3))), ("scene", scene));
+        yield return NewTrace("scatter3d", ("x", lx), ("y", ly), ("z", lz), ("mode", "markers+text"), ("text", labels), ("name", "camera centres"),
+            ("marker", Obj(("size", 3), ("color", "navy"))), ("textfont", Obj(("size", 9))), ("scene", scene));
+    }
+
+    /// <summary>A wireframe sphere (latitude/longitude circles) of the given radius around the origin.</summary>
+    public static Trace SphereTrace(double radius, string name, string scene = "scene", int circles = 8)
+    {
+        var xs = new List<double?>(); var ys = new List<double?>(); var zs = new List<double?>();
+        const int seg = 48;
+        for (int i = 1; i < circles; i++)
+        {
+            double phi = Math.PI * i / circles, r = radius * Math.Sin(phi), h = radius * Math.Cos(phi);
+            for (int k = 0; k <= seg; k++) { double t = 2 * Math.PI * k / seg; xs.Add(r * Math.Cos(t)); ys.Add(h); zs.Add(r * Math.Sin(t)); }
+            xs.Add(null); ys.Add(null); zs.Add(null);
+        }
+        for (int i = 0; i < circles; i++)
+        {
+            double th = Math.PI * i / circles;
+            for (int k = 0; k <= seg; k++)
+            {
+                double t = 2 * Math.PI * k / seg;
+                xs.Add(radius * Math.Sin(t) * Math.Cos(th)); ys.Add(radius * Math.Cos(t)); zs.Add(radius * Math.Sin(t) * Math.Sin(th));
+            }
+            xs.Add(null); ys.Add(null); zs.Add(null);
+        }
+        return NewTrace("scatter3d", ("x", xs), ("y", ys), ("z", zs), ("mode", "lines"), ("name", name), ("line", Obj(("color", "rgba(200,60,60,0.35)"), ("width", 1))), ("scene", scene));
+    }
+
+    /// <summary>Points as a 3D scatter (e.g. ray samples or hit points).</summary>
+    public static Trace PointsTrace(float[] xyz, string name, string color = "orange", double size = 2, string scene = "scene") =>
+        NewTrace("scatter3d", ("x", Every(xyz, 0)), ("y", Every(xyz, 1)), ("z", Every(xyz, 2)), ("mode", "markers"), ("name", name),
+            ("marker", Obj(("size", size), ("color", color))), ("scene", scene));
+}

@@ -1,0 +1,62 @@
+// Shared set-up for the HeadRecon notebooks: #load "setup.csx" from a notebook in this folder.
+// Build first: dotnet build HeadNotebooks.sln -c Release (the notebooks reference the Release output).
+#r "../lib/HeadRecon/bin/Release/net10.0/linux-x64/HeadRecon.dll"
+#r "../lib/HeadRecon/bin/Release/net10.0/linux-x64/Plotly.NET.dll"
+#r "../lib/HeadRecon/bin/Release/net10.0/linux-x64/SixLabors.ImageSharp.dll"
+#r "../lib/HeadRecon/bin/Release/net10.0/linux-x64/TorchSharp.dll"
+
+using System.IO;
+using System.Linq;
+using System.Runtime.Loader;
+using Microsoft.DotNet.Interactive.Formatting;
+using HeadRecon.Config;
+using HeadRecon.Data;
+using HeadRecon.Evaluation;
+using HeadRecon.Meshing;
+using HeadRecon.Training;
+using HeadRecon.Visualization;
+using Plotly.NET;
+using SixLabors.ImageSharp;
+using SixLabors.ImageSharp.PixelFormats;
+using static TorchSharp.torch;
+
+// The dotnet-interactive tool ships an older FSharp.Core (10.0) than Plotly.NET 6 / DynamicObj 8 need (10.1) and its
+// own Giraffe.ViewEngine, both already in the default load context. Plotly.NET and its F# dependencies are therefore
+// loaded from the library's build output into a context of their own, handed out when the default context asks.
+string HeadReconLibDir = Path.GetFullPath("../lib/HeadRecon/bin/Release/net10.0/linux-x64");
+sealed class PlotlyLoadContext(string dir) : AssemblyLoadContext("HeadRecon.Plotly")
+{
+    public static readonly string[] Names = ["FSharp.Core", "Plotly.NET", "DynamicObj", "Giraffe.ViewEngine", "Newtonsoft.Json", "Fable.Core"];
+    public bool Owns(System.Reflection.AssemblyName n) => Names.Contains(n.Name) && File.Exists(Path.Combine(dir, n.Name + ".dll"));
+    protected override System.Reflection.Assembly Load(System.Reflection.AssemblyName n) => Owns(n) ? LoadFromAssemblyPath(Path.Combine(dir, n.Name + ".dll")) : null;
+}
+var plotlyContext = new PlotlyLoadContext(HeadReconLibDir);
+AssemblyLoadContext.Default.Resolving += (ctx, name) => plotlyContext.Owns(name) ? plotlyContext.LoadFromAssemblyName(name) : null;
+
+// FTZ/DAZ and the thread count before the first torch op (see environment.md).
+HeadRecon.Runtime.TorchRuntime.Initialize();
+
+// Inline formatters: charts as interactive Plotly, images as PNG, meshes and tensors as short summaries. In a
+// function so that the Plotly types are bound when it runs (after the load-context hook above), not when this
+// script is compiled to run.
+void RegisterHeadReconFormatters()
+{
+    Formatter.Register<GenericChart>((chart, writer) => writer.Write(Plots.ToHtml(chart)), "text/html");
+    Formatter.Register<Image<Rgb24>>((img, writer) => writer.Write(NotebookHtml.Image(img)), "text/html");
+    Formatter.Register<HtmlFragment>((h, writer) => writer.Write(h.Html), "text/html");
+    Formatter.Register<HeadRecon.Meshing.Mesh>((m, writer) =>
+    {
+        var (lo, hi) = m.Bounds();
+        writer.Write($"<code>Mesh: {m.VertexCount} vertices, {m.FaceCount} faces, bounds ({lo.X:F3}, {lo.Y:F3}, {lo.Z:F3})..({hi.X:F3}, {hi.Y:F3}, {hi.Z:F3}){(m.Colors is null ? "" : ", coloured")}</code>");
+    }, "text/html");
+    Formatter.Register<Tensor>((t, writer) =>
+    {
+        string stats = t.numel() > 0 && t.is_floating_point()
+            ? $", min {t.min().item<float>():G4}, max {t.max().item<float>():G4}, mean {t.mean().item<float>():G4}" : "";
+        writer.Write($"<code>Tensor [{string.Join(", ", t.shape)}] {t.dtype} on {t.device}{stats}</code>");
+    }, "text/html");
+}
+RegisterHeadReconFormatters();
+
+// Displays HTML (images, GIFs) inline.
+void ShowHtml(string html) => Microsoft.DotNet.Interactive.Kernel.display(new HtmlFragment(html));
