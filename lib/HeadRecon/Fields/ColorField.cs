@@ -12,9 +12,7 @@ namespace HeadRecon.Fields;
 /// </summary>
 public sealed class ColorField : nn.Module<Tensor, Tensor, Tensor, Tensor, Tensor>
 {
-    readonly WeightNormLinear[] layers; // registered as lin0…linN (the original's names), not as a list
-    readonly int[] _skipIn;
-    readonly int _layerCount;
+    readonly LayerStack _layers;
 
     public PositionalEncoding PointEncoding { get; }
     public PositionalEncoding ViewEncoding { get; }
@@ -25,32 +23,15 @@ public sealed class ColorField : nn.Module<Tensor, Tensor, Tensor, Tensor, Tenso
         if (o.Mode != "idr") throw new NotSupportedException($"model.rendering_network.mode: only 'idr' is implemented, got '{o.Mode}'");
         PointEncoding = new PositionalEncoding(o.Multires, 3, peAlpha);
         ViewEncoding = new PositionalEncoding(o.MultiresView, 3, peAlpha);
-        _skipIn = [.. o.SkipIn];
         InputDims = o.DIn + featureDim + (PointEncoding.OutputDims - 3) + (ViewEncoding.OutputDims - 3);
-        int[] dims = [InputDims, .. o.Dims, o.DOut];
-        var list = new List<WeightNormLinear>();
-        for (int l = 0; l < dims.Length - 1; l++)
-        {
-            int inDim = _skipIn.Contains(l + 1) ? dims[l] + dims[0] : dims[l];
-            list.Add(new WeightNormLinear(inDim, dims[l + 1]));
-        }
-        layers = [.. list];
-        for (int l = 0; l < layers.Length; l++) register_module($"lin{l}", layers[l]);
-        _layerCount = layers.Length;
+        _layers = new LayerStack([InputDims, .. o.Dims, o.DOut], o.SkipIn, SkipStyle.BeforeNextLayer);
+        _layers.Register((name, m) => register_module(name, m));
     }
 
     /// <summary>points, normals (raw SDF gradient), viewDirs: (N, 3); features: (N, F) incl. the colour code → (N, 3) in [0, 1].</summary>
     public override Tensor forward(Tensor points, Tensor normals, Tensor viewDirs, Tensor features)
     {
         var input = cat([PointEncoding.Encode(points), normals, ViewEncoding.Encode(viewDirs), features], 1);
-        var h = input;
-        double invSqrt2 = 1.0 / Math.Sqrt(2.0);
-        for (int l = 0; l < _layerCount; l++)
-        {
-            if (_skipIn.Contains(l + 1)) h = cat([h, input], 1) * invSqrt2;
-            h = layers[l].forward(h);
-            if (l < _layerCount - 1) h = nn.functional.relu(h);
-        }
-        return sigmoid(h);
+        return sigmoid(_layers.Forward(input, h => nn.functional.relu(h)));
     }
 }

@@ -12,9 +12,8 @@ namespace HeadRecon.Fields;
 /// </summary>
 public sealed class TemplateField : nn.Module<Tensor, Tensor>
 {
-    readonly WeightNormLinear[] layers; // registered as lin0…linN (the original's names), not as a list
+    readonly LayerStack _layers;
     readonly int[] _skipIn;
-    readonly int _inputDims;
 
     public PositionalEncoding Encoding { get; }
     public int FeatureDim { get; }
@@ -24,24 +23,11 @@ public sealed class TemplateField : nn.Module<Tensor, Tensor>
         Encoding = new PositionalEncoding(o.Multires, o.DIn, peAlpha);
         FeatureDim = featureDim;
         _skipIn = [.. o.SkipIn];
-        _inputDims = Encoding.OutputDims;
-        int[] dims = [_inputDims, .. o.Dims, o.DOut + featureDim];
-        int numLayers = dims.Length;
-        var list = new List<WeightNormLinear>();
-        for (int l = 0; l < numLayers - 1; l++)
-        {
-            int outDim = _skipIn.Contains(l + 1) ? dims[l + 1] - dims[0] : dims[l + 1];
-            var lin = new WeightNormLinear(dims[l], outDim);
-            if (o.GeometricInit) GeometricInit(lin, l, numLayers, dims, o, outDim);
-            list.Add(lin);
-        }
-        // State names follow the original (lin0 … linN), not ModuleList indices.
-        layers = [.. list];
-        for (int l = 0; l < layers.Length; l++) register_module($"lin{l}", layers[l]);
-        _layerCount = layers.Length;
+        int[] dims = [Encoding.OutputDims, .. o.Dims, o.DOut + featureDim];
+        _layers = new LayerStack(dims, o.SkipIn, SkipStyle.BeforeLayer,
+            o.GeometricInit ? (lin, l) => GeometricInit(lin, l, dims.Length, dims, o, lin.OutFeatures) : null);
+        _layers.Register((name, m) => register_module(name, m));
     }
-
-    readonly int _layerCount;
 
     /// <summary>IDR geometric init (Atzmon &amp; Lipman): the network starts as the SDF of a sphere of radius `bias`.</summary>
     void GeometricInit(WeightNormLinear lin, int l, int numLayers, int[] dims, ImplicitNetworkOptions o, int outDim)
@@ -74,15 +60,6 @@ public sealed class TemplateField : nn.Module<Tensor, Tensor>
     /// <summary>p: (N, 3) reference-space points → (N, 1 + feature) = [s_T, f_T].</summary>
     public override Tensor forward(Tensor p)
     {
-        var input = Encoding.Encode(p);
-        var x = input;
-        double invSqrt2 = 1.0 / Math.Sqrt(2.0);
-        for (int l = 0; l < _layerCount; l++)
-        {
-            if (_skipIn.Contains(l)) x = cat([x, input], 1) * invSqrt2;
-            x = layers[l].forward(x);
-            if (l < _layerCount - 1) x = nn.functional.softplus(x, 100, 20);
-        }
-        return x;
+        return _layers.Forward(Encoding.Encode(p), h => nn.functional.softplus(h, 100, 20));
     }
 }
