@@ -5,6 +5,11 @@ using static TorchSharp.torch;
 
 namespace HeadRecon.Tests.Fields;
 
+/// <summary>Runs alone: the init draws from torch's global generator, which tests running in parallel would also consume.</summary>
+[CollectionDefinition("GlobalTorchRng", DisableParallelization = true)]
+public sealed class GlobalTorchRngCollection;
+
+[Collection("GlobalTorchRng")]
 public class TemplateFieldTests
 {
     static TemplateFieldTests() => HeadRecon.Runtime.TorchRuntime.Initialize();
