@@ -28,6 +28,8 @@ public static class TorchRuntime
     /// <summary>Enables FTZ/DAZ (before libtorch creates its thread pool) and sets the intra-op thread count.</summary>
     public static void Initialize(int? threads = null)
     {
+        // MXCSR is per thread: set it on every calling thread (cheap), not only the first one.
+        bool ftz = FloatingPointControl.SetFlushDenormals(true);
         lock (s_lock)
         {
             if (s_initialized)
@@ -35,7 +37,7 @@ public static class TorchRuntime
                 if (threads is int t && t > 0 && t != Threads) { torch.set_num_threads(t); Threads = t; }
                 return;
             }
-            FlushDenormals = FloatingPointControl.SetFlushDenormals(true);
+            FlushDenormals = ftz;
             int n = threads ?? ThreadsFromEnvironment() ?? Environment.ProcessorCount;
             torch.set_num_threads(Math.Max(1, n));
             Threads = torch.get_num_threads();
