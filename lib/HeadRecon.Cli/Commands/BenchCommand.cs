@@ -12,9 +12,10 @@ public static class BenchCommand
         var confDir = new Option<string>("--conf-dir") { Description = "folder with face_st1/2.conf and quickstart_st1/2.conf", DefaultValueFactory = _ => "confs" };
         var rays = new Option<int?>("--rays") { Description = "rays per training batch (overrides every train case)" };
         var iters = new Option<int?>("--iters") { Description = "measured iterations per case (default: 3 for 1024-ray cases, 5 otherwise, 1 render/mesh)" };
-        var warmup = new Option<int?>("--warmup") { Description = "warm-up iterations per case (default 1)" };
+        var warmup = new Option<int?>("--warmup") { Description = "warm-up iterations per case (default 2 for training cases, as the original was measured; 1 for the 64×64 render)" };
         var json = new Option<bool>("--json") { Description = "one JSON object per line (first line: the machine)" };
         var quick = new Option<bool>("--quick") { Description = "a short run: 256-ray and quickstart cases, 64×64 render, 128³ mesh, 2 iterations" };
+        var each = new Option<bool>("--each") { Description = "also print every training iteration (warm-ups included) to stderr" };
         var threads = new Option<int?>("--threads") { Description = "intra-op threads (default: HEADRECON_THREADS, OMP_NUM_THREADS or all cores)" };
         var cases = new Option<string[]>("--cases")
         {
@@ -24,7 +25,7 @@ public static class BenchCommand
         var device = CliOptions.Device();
         var cmd = new Command("bench", "Time training iterations (sampler / forward / backward / optimiser), eval rendering and marching cubes.")
         {
-            conf, confDir, rays, iters, warmup, json, quick, threads, cases, device,
+            conf, confDir, rays, iters, warmup, json, quick, each, threads, cases, device,
         };
         cmd.SetAction(parse =>
         {
@@ -40,6 +41,7 @@ public static class BenchCommand
                 Quick = parse.GetValue(quick),
                 Cases = parse.GetValue(cases) ?? [],
                 Device = dev,
+                Trace = parse.GetValue(each) ? line => Console.Error.WriteLine(line) : null,
             };
             bool asJson = parse.GetValue(json);
             // Fail on a bad case name before spending minutes on the first case.
@@ -53,6 +55,7 @@ public static class BenchCommand
             {
                 Console.WriteLine($"machine: {machine.Cpu}, {machine.Cores} cores, {machine.Threads} torch threads, FTZ/DAZ {(machine.FlushDenormals ? "on" : "off")}, " +
                                   $"OMP_WAIT_POLICY={machine.OmpWaitPolicy ?? "(unset)"}, libtorch {machine.TorchVersion}, device {dev.type}, load {machine.LoadAverage:F2}");
+                Console.WriteLine($"MKL: {machine.MklCodePath}");
                 Console.WriteLine("times in seconds: median over the measured iterations after the warm-ups; train = one iteration, render = one image, mesh = one extraction");
                 Console.WriteLine(BenchmarkSuite.TableHeader);
             }

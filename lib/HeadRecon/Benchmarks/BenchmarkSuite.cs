@@ -35,6 +35,8 @@ public sealed record BenchResult
     [JsonPropertyName("images")] public int? Images { get; init; }
     [JsonPropertyName("resolution")] public int? Resolution { get; init; }
     [JsonPropertyName("vertices")] public int? Vertices { get; init; }
+    /// <summary>gemm case: fp32 matrix-product rate.</summary>
+    [JsonPropertyName("gflops")] public double? GigaflopsPerSecond { get; init; }
     [JsonPropertyName("load_avg")] public double LoadAverage { get; init; }
     [JsonPropertyName("peak_rss_mb")] public double PeakRssMegabytes { get; init; }
 }
@@ -47,10 +49,11 @@ public sealed record MachineInfo(
     [property: JsonPropertyName("ftz")] bool FlushDenormals,
     [property: JsonPropertyName("omp_wait_policy")] string? OmpWaitPolicy,
     [property: JsonPropertyName("load_avg")] double LoadAverage,
-    [property: JsonPropertyName("torch")] string TorchVersion)
+    [property: JsonPropertyName("torch")] string TorchVersion,
+    [property: JsonPropertyName("mkl")] string MklCodePath)
 {
     public static MachineInfo Current() => new(CpuModel(), Environment.ProcessorCount, get_num_threads(), FloatingPointControl.FlushDenormalsEnabled,
-        Environment.GetEnvironmentVariable("OMP_WAIT_POLICY"), BenchmarkSuite.LoadAverage(), __version__);
+        Environment.GetEnvironmentVariable("OMP_WAIT_POLICY"), BenchmarkSuite.LoadAverage(), __version__, Runtime.MklCodePath.Status);
 
     static string CpuModel()
     {
@@ -78,6 +81,8 @@ public sealed record BenchSettings
     public int? Iterations { get; init; }
     public int? Warmup { get; init; }
     public bool Quick { get; init; }
+    /// <summary>Receives one line per training iteration (warm-ups included) when set: <c>bench --each</c>.</summary>
+    public Action<string>? Trace { get; init; }
     public IReadOnlyList<string> Cases { get; init; } = [];
     public Device Device { get; init; } = CPU;
 }
@@ -94,18 +99,18 @@ public static class BenchmarkSuite
     [
         "st1-1024", "st1-256", "st2-1024", "st2-256", "qs-st1", "qs-st2",
         "render-64-st1", "render-64-st2", "render-128-st1", "render-128-st2",
-        "mc-128", "mc-256",
+        "mc-128", "mc-256", "gemm",
         "scale-rays", "scale-ids", "scale-images",
     ];
 
     public static readonly IReadOnlyList<string> DefaultCases =
     [
-        "st1-1024", "st1-256", "st2-1024", "st2-256", "qs-st1", "qs-st2",
+        "gemm", "st1-1024", "st1-256", "st2-1024", "st2-256", "qs-st1", "qs-st2",
         "render-64-st1", "render-64-st2", "render-128-st1", "mc-128",
         "scale-rays", "scale-ids", "scale-images",
     ];
 
-    public static readonly IReadOnlyList<string> QuickCases = ["st1-256", "st2-256", "qs-st1", "qs-st2", "render-64-st1", "mc-128", "scale-images"];
+    public static readonly IReadOnlyList<string> QuickCases = ["gemm", "st1-256", "st2-256", "qs-st1", "qs-st2", "render-64-st1", "mc-128", "scale-images"];
 
     /// <summary>Expands "default", "quick", "all" and prefixes ("render" = every render case) into case names.</summary>
     public static IReadOnlyList<string> Resolve(IReadOnlyList<string> requested, bool quick)
@@ -138,7 +143,7 @@ public static class BenchmarkSuite
         {
             var c = ConfLoader.Load(s.Conf);
             int rays = s.Rays ?? c.Train.NumPixels;
-            Add(Train(Path.GetFileNameWithoutExtension(s.Conf), s.Conf, c, rays, s.Warmup ?? 1, s.Iterations ?? 3, s.Device));
+            Add(Train(Path.GetFileNameWithoutExtension(s.Conf), s.Conf, c, rays, s.Warmup ?? 1, s.Iterations ?? 3, s.Device, trace: s.Trace));
             return results;
         }
 
@@ -158,6 +163,7 @@ public static class BenchmarkSuite
                 case "render-128-st2": Add(Render(name, ConfPath("face_st2.conf"), 128, s)); break;
                 case "mc-128": Add(Mesh(name, ConfPath("face_st1.conf"), 128, s)); break;
                 case "mc-256": Add(Mesh(name, ConfPath("face_st1.conf"), 256, s)); break;
+                case "gemm": Add(Gemm(name, s)); break;
                 case "scale-rays":
                     foreach (int r in s.Quick ? new[] { 64, 256 } : [64, 128, 256, 512])
                         TrainCase($"scale-rays-{r}", "face_st1.conf", r, big: false, iterDefault: 2);
@@ -183,15 +189,15 @@ public static class BenchmarkSuite
             var c = ConfLoader.Load(path);
             if (identities > 0) c = c with { Model = c.Model with { NumIdentity = identities } };
             int n = s.Rays ?? rays ?? c.Train.NumPixels;
-            int warm = s.Warmup ?? 1;
+            int warm = s.Warmup ?? 2;
             int iters = s.Iterations ?? (iterDefault > 0 ? iterDefault : s.Quick ? 2 : big ? 3 : 5);
-            Add(Train(name, path, c, n, warm, iters, s.Device, images));
+            Add(Train(name, path, c, n, warm, iters, s.Device, images, s.Trace));
         }
     }
 
-    public static BenchResult Train(string name, string confPath, HeadConf c, int rays, int warmup, int iterations, Device device, int images = 1)
+    public static BenchResult Train(string name, string confPath, HeadConf c, int rays, int warmup, int iterations, Device device, int images = 1, Action<string>? trace = null)
     {
-        var t = TrainingBenchmark.Run(name, c.Model, c.Loss, rays, warmup, iterations, device, c.Train.Seed, images, imageSize: images > 1 ? 256 : 512);
+        var t = TrainingBenchmark.Run(name, c.Model, c.Loss, rays, warmup, iterations, device, c.Train.Seed, images, imageSize: images > 1 ? 256 : 512, trace);
         return new BenchResult
         {
             Case = name, Kind = "train", Stage = t.Stage, Conf = confPath, Rays = rays, Warmup = warmup, Iterations = iterations,
@@ -260,6 +266,43 @@ public static class BenchmarkSuite
         };
     }
 
+    /// <summary>
+    /// The machine's fp32 matrix-product rate at the shapes that dominate training: a (25088 × 256)·(256 × 256)ᵀ
+    /// product, i.e. one 256-wide layer over the 256 rays × 98 samples of a stage-1 iteration (forward, input-gradient
+    /// and weight-gradient forms). The roofline the training cases are compared with.
+    /// </summary>
+    public static BenchResult Gemm(string name, BenchSettings s)
+    {
+        const int n = 25088, k = 256;
+        var a = randn(n, k, device: s.Device);
+        var w = randn(k, k, device: s.Device);
+        var g = randn(n, k, device: s.Device);
+        int warm = s.Warmup ?? 2, iters = s.Iterations ?? 5;
+        var times = new List<double>();
+        var cpu = new List<double>();
+        for (int i = 0; i < warm + iters; i++)
+        {
+            using var scope = NewDisposeScope();
+            var c0 = CpuTime();
+            var sw = Stopwatch.StartNew();
+            for (int r = 0; r < 10; r++)
+            {
+                _ = nn.functional.linear(a, w);      // forward: A·Wᵀ
+                _ = g.mm(w);                          // input gradient: G·W
+                _ = g.t().mm(a);                      // weight gradient: Gᵀ·A
+            }
+            TrainingBenchmark.Sync(s.Device);
+            if (i >= warm) { times.Add(sw.Elapsed.TotalSeconds); cpu.Add(CpuTime() - c0); }
+        }
+        double median = TrainingBenchmark.Median(times);
+        return new BenchResult
+        {
+            Case = name, Kind = "gemm", Stage = "-", Rays = n, Warmup = warm, Iterations = iters,
+            MedianSeconds = median, CpuSeconds = TrainingBenchmark.Median(cpu), AllSeconds = [.. times],
+            GigaflopsPerSecond = 30.0 * 2.0 * n * k * k / median / 1e9, LoadAverage = LoadAverage(), PeakRssMegabytes = PeakRssMegabytes(),
+        };
+    }
+
     static double CpuTime()
     {
         using var p = Process.GetCurrentProcess();
@@ -301,7 +344,7 @@ public static class BenchmarkSuite
     public static string ToJson(MachineInfo m) => JsonSerializer.Serialize(new Dictionary<string, object?>
     {
         ["case"] = "machine", ["cpu"] = m.Cpu, ["cores"] = m.Cores, ["threads"] = m.Threads, ["ftz"] = m.FlushDenormals,
-        ["omp_wait_policy"] = m.OmpWaitPolicy, ["load_avg"] = m.LoadAverage, ["torch"] = m.TorchVersion,
+        ["omp_wait_policy"] = m.OmpWaitPolicy, ["load_avg"] = m.LoadAverage, ["torch"] = m.TorchVersion, ["mkl"] = m.MklCodePath,
     }, s_json);
 
     public static string TableHeader =>
@@ -314,6 +357,7 @@ public static class BenchmarkSuite
         {
             "mesh" => $"  {r.Resolution}³, {r.Vertices} vertices",
             "render" => $"  {r.Resolution}×{r.Resolution}",
+            "gemm" => $"  30 products (25088×256)·(256×256): {r.GigaflopsPerSecond:F0} GFLOP/s",
             _ => r.Case.StartsWith("scale-", StringComparison.Ordinal) ? $"  ids {r.Identities}, images {r.Images}" : "",
         };
         return $"{r.Case,-20} {r.Stage.Replace("stage", "st"),-6} {r.Rays,6} {r.Iterations,3} {F(r.MedianSeconds, 9)} {F(r.SamplerSeconds, 8)} {F(r.ForwardSeconds, 8)} {F(r.BackwardSeconds, 8)} {F(r.OptimizerSeconds, 7)} {F(r.CpuSeconds, 8)} {r.LoadAverage,5:F2} {r.PeakRssMegabytes,8:F0}{extra}";

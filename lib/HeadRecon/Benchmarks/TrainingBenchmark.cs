@@ -53,7 +53,7 @@ public static class TrainingBenchmark
         Run(caseName, model, lossOptions, rays, warmup, iterations, device, seed, images: 1);
 
     public static IterationTiming Run(string caseName, ModelOptions model, LossOptions lossOptions, int rays, int warmup, int iterations, Device device,
-        int seed, int images, int imageSize = 512)
+        int seed, int images, int imageSize = 512, Action<string>? trace = null)
     {
         manual_seed(seed);
         using var m = ModelFactory.Create(model);
@@ -104,6 +104,7 @@ public static class TrainingBenchmark
             sw.Stop();
             self.Refresh();
             var cpu = (self.TotalProcessorTime - cpu0).TotalSeconds;
+            trace?.Invoke($"  {caseName} it {it}{(it < warmup ? " (warm-up)" : "")}: {(t4 - t0).TotalSeconds:F3} s (sampler {(t1 - t0).TotalSeconds:F3} / fwd {(t2 - t1).TotalSeconds:F3} / bwd {(t3 - t2).TotalSeconds:F3}), cpu {cpu:F3} s, rss {self.WorkingSet64 >> 20} MiB");
             if (it < warmup) continue;
             cpuT.Add(cpu);
             samplerT.Add((t1 - t0).TotalSeconds); fwdT.Add((t2 - t1).TotalSeconds); bwdT.Add((t3 - t2).TotalSeconds); optT.Add((t4 - t3).TotalSeconds); total.Add((t4 - t0).TotalSeconds);

@@ -183,4 +183,7 @@ public sealed record RaySamplerOptions
     [ConfKey("beta_iters")] public int BetaIters { get; init; } = 10;
     [ConfKey("max_total_iters")] public int MaxTotalIters { get; init; } = 5;
     [ConfKey("add_tiny")] public double AddTiny { get; init; } = 1e-6;
+    /// <summary>Extension: the sampler's no-grad SDF queries run this many points at a time (0 = all at once). Same
+    /// values; the activations of a chunk stay in cache, so the elementwise work is faster and memory is bounded.</summary>
+    [ConfKey("sdf_chunk")] public int SdfChunk { get; init; } = 32768;
 }

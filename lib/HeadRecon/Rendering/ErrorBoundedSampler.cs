@@ -67,7 +67,7 @@ public sealed class ErrorBoundedSampler
         while (notConverge && totalIters < _o.MaxTotalIters)
         {
             var points = camLoc.unsqueeze(1) + samples.unsqueeze(2) * rayDirs.unsqueeze(1);
-            var samplesSdf = sdf(points.reshape(-1, 3));
+            var samplesSdf = Chunked(sdf, points.reshape(-1, 3), _o.SdfChunk);
             if (samplesIdx is not null)
             {
                 var merge = cat([sdfAll.reshape(rays, zVals.shape[1] - samples.shape[1]), samplesSdf.reshape(rays, samples.shape[1])], -1);
@@ -183,6 +183,20 @@ public sealed class ErrorBoundedSampler
         var eikIdx = randint(zFinal.shape[1], [rays], generator: generator, device: device);
         var zEik = gather(zFinal, 1, eikIdx.unsqueeze(-1));
         return new SamplerResult(zFinal.MoveToOuterDisposeScope(), zSamples.MoveToOuterDisposeScope(), zEik.MoveToOuterDisposeScope(), totalIters);
+    }
+
+    /// <summary>Evaluates <paramref name="sdf"/> on at most <paramref name="chunk"/> points at a time.</summary>
+    static Tensor Chunked(Func<Tensor, Tensor> sdf, Tensor points, int chunk)
+    {
+        long n = points.shape[0];
+        if (chunk <= 0 || n <= chunk) return sdf(points);
+        var parts = new List<Tensor>();
+        for (long start = 0; start < n; start += chunk)
+        {
+            using var scope = NewDisposeScope();
+            parts.Add(sdf(points.narrow(0, start, Math.Min(chunk, n - start))).MoveToOuterDisposeScope());
+        }
+        return cat(parts, 0);
     }
 
     static Tensor InvertCdf(Tensor cdf, Tensor bins, Tensor u)

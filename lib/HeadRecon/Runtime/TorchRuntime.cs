@@ -38,6 +38,9 @@ public static class TorchRuntime
                 return;
             }
             FlushDenormals = ftz;
+            // Loads libtorch; MKL's code path must be chosen before the first matrix product.
+            torch.InitializeDeviceType(DeviceType.CPU);
+            MklCodePath.Apply();
             int n = threads ?? ThreadsFromEnvironment() ?? Environment.ProcessorCount;
             torch.set_num_threads(Math.Max(1, n));
             Threads = torch.get_num_threads();

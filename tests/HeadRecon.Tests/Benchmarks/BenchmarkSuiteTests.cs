@@ -92,7 +92,18 @@ public class BenchmarkSuiteTests
         Assert.True(doc.RootElement.GetProperty("cores").GetInt32() >= 1);
         Assert.True(doc.RootElement.GetProperty("threads").GetInt32() >= 1);
         Assert.False(string.IsNullOrEmpty(doc.RootElement.GetProperty("cpu").GetString()));
+        Assert.False(string.IsNullOrEmpty(doc.RootElement.GetProperty("mkl").GetString()));
         Assert.True(BenchmarkSuite.PeakRssMegabytes() > 0);
+    }
+
+    [Fact]
+    public void GemmCaseReportsARate()
+    {
+        var r = BenchmarkSuite.Gemm("gemm", new BenchSettings { Warmup = 0, Iterations = 1 });
+        Assert.Equal("gemm", r.Kind);
+        Assert.True(r.GigaflopsPerSecond > 0 && r.MedianSeconds > 0);
+        using var doc = JsonDocument.Parse(BenchmarkSuite.ToJson(r));
+        Assert.Equal(JsonValueKind.Number, doc.RootElement.GetProperty("gflops").ValueKind);
     }
 }
 

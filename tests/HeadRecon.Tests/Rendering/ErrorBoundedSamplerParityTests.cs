@@ -37,3 +37,26 @@ public class ErrorBoundedSamplerParityTests
         AssertClose(r.T("z_vals")[betaCase], result.ZVals, 1e-4, what: "z_vals");
     }
 }
+
+public class ErrorBoundedSamplerChunkingTests
+{
+    [Fact]
+    public void ChunkedSdfQueriesGiveTheSameSamplesAndStayWithinTheChunk()
+    {
+        var r = Reference("sampler.npz");
+        var whole = ErrorBoundedSamplerParityTests.FromReference(r);
+        var chunked = new ErrorBoundedSampler(whole.Options with { SdfChunk = 100 }, r["scene_bounding_sphere"].Scalar());
+        float radius = (float)r["sphere_radius"].Scalar();
+        var beta = new LaplaceDensity(r["beta_param"].AsFloat32()[0], r["beta_min"].Scalar()).GetBeta();
+        long largest = 0;
+        Tensor Sdf(Tensor p) { largest = Math.Max(largest, p.shape[0]); return p.norm(1, true, 2) - radius; }
+        var unchunked = new ErrorBoundedSampler(whole.Options with { SdfChunk = 0 }, r["scene_bounding_sphere"].Scalar());
+        var a = unchunked.Sample(r.T("ray_dirs"), r.T("cam_loc"), Sdf, beta, training: false);
+        Assert.True(largest > 100);
+        largest = 0;
+        var b = chunked.Sample(r.T("ray_dirs"), r.T("cam_loc"), Sdf, beta, training: false);
+        Assert.InRange(largest, 1, 100);
+        Assert.Equal(a.Iterations, b.Iterations);
+        Assert.True(a.ZVals.allclose(b.ZVals, rtol: 0, atol: 0));
+    }
+}
