@@ -69,12 +69,12 @@ public static unsafe class MklCodePath
         var slots = elf.GotSlots(index);
         if (slots.Count == 0) return $"unchanged ({SymbolIntelCpu} is not called through the PLT in {lib})";
         nint bias = intelCpuTrue - (nint)value;
-        // MKL caches its CPU type for the BLAS (mkl_cpu_type) and for VML (mkl_vml_cpu_type); both are local symbols.
-        if (elf.Symbol("mkl_cpu_type", dynamic: false) is not var (cpuTypeAt, _) || elf.Symbol("mkl_vml_cpu_type", dynamic: false) is not var (vmlTypeAt, _))
-            return "unchanged (libtorch_cpu.so has no symbol table for MKL's CPU-type caches)";
-        int* cpuType = (int*)(bias + (nint)cpuTypeAt), vmlType = (int*)(bias + (nint)vmlTypeAt);
-        nint detect = dlsym(handle, "mkl_serv_cpu_detect");
-        if (detect == 0) return "unchanged (mkl_serv_cpu_detect not found)";
+        // MKL caches its CPU type for the BLAS (mkl_cpu_type) and for VML (mkl_vml_cpu_type). Both are local symbols, so
+        // we read their addresses off the first instruction of the exported functions that test them.
+        nint detect = dlsym(handle, "mkl_serv_cpu_detect"), vmlDetect = dlsym(handle, "mkl_serv_vml_cpu_detect");
+        int* cpuType = RipRelativeCompareTarget(detect), vmlType = RipRelativeCompareTarget(vmlDetect);
+        if (cpuType == null || vmlType == null)
+            return "unchanged (unrecognised MKL build: mkl_serv_cpu_detect / mkl_serv_vml_cpu_detect do not start with cmp [rip+d], 0)";
 
         // 1. Let VML detect the CPU as MKL normally would and cache its choice (its own per-domain cache included).
         foreach (var name in VmlDetectors)
@@ -99,6 +99,15 @@ public static unsafe class MklCodePath
         return Enabled
             ? $"MKL AVX-512 kernels enabled on AMD for matrix products (MKL CPU type {amdCpuType} → {blasType}; vector maths unchanged, type {amdVmlType})"
             : $"unchanged (MKL chose CPU type {blasType} either way)";
+    }
+
+    /// <summary>The address tested by <c>cmp dword [rip+disp32], 0</c> (83 3D disp32 00) at <paramref name="function"/>, or null.</summary>
+    static int* RipRelativeCompareTarget(nint function)
+    {
+        if (function == 0) return null;
+        byte* p = (byte*)function;
+        if (p[0] != 0x83 || p[1] != 0x3D || p[6] != 0x00) return null;
+        return (int*)(function + 7 + *(int*)(p + 2));
     }
 
     static bool IsAmd()
