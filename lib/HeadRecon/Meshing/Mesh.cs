@@ -50,6 +50,61 @@ public sealed class Mesh
         return new Mesh(v, faces, Colors);
     }
 
+    /// <summary>
+    /// A coarser copy for display (vertex clustering): vertices are merged per cell of a uniform grid, coarse enough
+    /// that at most about <paramref name="maxVertices"/> remain, at the mean position (and colour) of their cluster;
+    /// triangles that collapse are dropped. Returns this mesh when it is already small enough. Not for metrics.
+    /// </summary>
+    public Mesh SimplifiedForDisplay(int maxVertices)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxVertices, 4);
+        if (VertexCount <= maxVertices) return this;
+        var (min, max) = Bounds();
+        double extent = Math.Max(max.X - min.X, Math.Max(max.Y - min.Y, max.Z - min.Z));
+        // A closed surface in a g³ grid occupies roughly 2·g² cells; start there and coarsen until it fits.
+        int g = Math.Max(2, (int)Math.Sqrt(maxVertices / 2.0));
+        while (true)
+        {
+            double cell = extent / g * (1 + 1e-9);
+            var clusterOf = new int[VertexCount];
+            var index = new Dictionary<(int, int, int), int>();
+            for (int i = 0; i < VertexCount; i++)
+            {
+                var key = ((int)((Vertices[3 * i] - min.X) / cell), (int)((Vertices[3 * i + 1] - min.Y) / cell), (int)((Vertices[3 * i + 2] - min.Z) / cell));
+                if (!index.TryGetValue(key, out int c)) { c = index.Count; index[key] = c; }
+                clusterOf[i] = c;
+            }
+            if (index.Count > maxVertices && g > 2) { g = Math.Max(2, (int)(g * 0.85)); continue; }
+            int n = index.Count;
+            var sum = new double[3 * n]; var count = new int[n]; var colorSum = Colors is null ? null : new double[3 * n];
+            for (int i = 0; i < VertexCount; i++)
+            {
+                int c = clusterOf[i];
+                count[c]++;
+                for (int k = 0; k < 3; k++)
+                {
+                    sum[3 * c + k] += Vertices[3 * i + k];
+                    if (colorSum is not null) colorSum[3 * c + k] += Colors![3 * i + k];
+                }
+            }
+            var v = new float[3 * n];
+            var colors = colorSum is null ? null : new byte[3 * n];
+            for (int c = 0; c < n; c++)
+                for (int k = 0; k < 3; k++)
+                {
+                    v[3 * c + k] = (float)(sum[3 * c + k] / count[c]);
+                    if (colors is not null) colors[3 * c + k] = (byte)Math.Round(colorSum![3 * c + k] / count[c]);
+                }
+            var faces = new List<int>(Faces.Length / 4);
+            for (int t = 0; t < FaceCount; t++)
+            {
+                int a = clusterOf[Faces[3 * t]], b = clusterOf[Faces[3 * t + 1]], c = clusterOf[Faces[3 * t + 2]];
+                if (a != b && b != c && a != c) { faces.Add(a); faces.Add(b); faces.Add(c); }
+            }
+            return new Mesh(v, [.. faces], colors);
+        }
+    }
+
     /// <summary>Returns a copy with every triangle's winding reversed (normals flipped).</summary>
     public Mesh Flipped() => new(Vertices, FlippedFaces(), Colors);
 

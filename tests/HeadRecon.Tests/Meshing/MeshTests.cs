@@ -6,6 +6,23 @@ namespace HeadRecon.Tests.Meshing;
 public class MeshTests
 {
     [Fact]
+    public void SimplifiedForDisplayKeepsTheShapeWithinTheVertexBudget()
+    {
+        var sphere = TestMeshes.Sphere(96, 0.5);
+        Assert.True(sphere.VertexCount > 5000);
+        var coarse = sphere.SimplifiedForDisplay(1000);
+        Assert.InRange(coarse.VertexCount, 100, 1000);
+        Assert.True(coarse.FaceCount > 100);
+        for (int i = 0; i < coarse.VertexCount; i++)
+        {
+            double r = Math.Sqrt(coarse.Vertices[3 * i] * coarse.Vertices[3 * i] + coarse.Vertices[3 * i + 1] * coarse.Vertices[3 * i + 1] + coarse.Vertices[3 * i + 2] * coarse.Vertices[3 * i + 2]);
+            Assert.InRange(r, 0.4, 0.51);
+        }
+        Assert.InRange(coarse.SurfaceArea(), 0.8 * sphere.SurfaceArea(), 1.05 * sphere.SurfaceArea());
+        Assert.Same(sphere, sphere.SimplifiedForDisplay(sphere.VertexCount));
+    }
+
+    [Fact]
     public void LargestComponentKeepsTheBigSphere()
     {
         var small = TestMeshes.Sphere(32, 0.2, (-0.6, 0, 0));
