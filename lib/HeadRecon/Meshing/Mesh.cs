@@ -55,9 +55,15 @@ public sealed class Mesh
     /// that at most about <paramref name="maxVertices"/> remain, at the mean position (and colour) of their cluster;
     /// triangles that collapse are dropped. Returns this mesh when it is already small enough. Not for metrics.
     /// </summary>
-    public Mesh SimplifiedForDisplay(int maxVertices)
+    public Mesh SimplifiedForDisplay(int maxVertices) => SimplifiedForDisplay(maxVertices, out _);
+
+    /// <inheritdoc cref="SimplifiedForDisplay(int)"/>
+    /// <param name="clusterOf">for each original vertex, its vertex in the result (null when nothing was merged); use
+    /// <see cref="AverageByCluster(float[], int[], int)"/> to carry per-vertex values along.</param>
+    public Mesh SimplifiedForDisplay(int maxVertices, out int[]? clusterOf)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(maxVertices, 4);
+        clusterOf = null;
         if (VertexCount <= maxVertices) return this;
         var (min, max) = Bounds();
         double extent = Math.Max(max.X - min.X, Math.Max(max.Y - min.Y, max.Z - min.Z));
@@ -66,20 +72,20 @@ public sealed class Mesh
         while (true)
         {
             double cell = extent / g * (1 + 1e-9);
-            var clusterOf = new int[VertexCount];
+            var cluster = new int[VertexCount];
             var index = new Dictionary<(int, int, int), int>();
             for (int i = 0; i < VertexCount; i++)
             {
                 var key = ((int)((Vertices[3 * i] - min.X) / cell), (int)((Vertices[3 * i + 1] - min.Y) / cell), (int)((Vertices[3 * i + 2] - min.Z) / cell));
                 if (!index.TryGetValue(key, out int c)) { c = index.Count; index[key] = c; }
-                clusterOf[i] = c;
+                cluster[i] = c;
             }
             if (index.Count > maxVertices && g > 2) { g = Math.Max(2, (int)(g * 0.85)); continue; }
             int n = index.Count;
             var sum = new double[3 * n]; var count = new int[n]; var colorSum = Colors is null ? null : new double[3 * n];
             for (int i = 0; i < VertexCount; i++)
             {
-                int c = clusterOf[i];
+                int c = cluster[i];
                 count[c]++;
                 for (int k = 0; k < 3; k++)
                 {
@@ -98,11 +104,29 @@ public sealed class Mesh
             var faces = new List<int>(Faces.Length / 4);
             for (int t = 0; t < FaceCount; t++)
             {
-                int a = clusterOf[Faces[3 * t]], b = clusterOf[Faces[3 * t + 1]], c = clusterOf[Faces[3 * t + 2]];
+                int a = cluster[Faces[3 * t]], b = cluster[Faces[3 * t + 1]], c = cluster[Faces[3 * t + 2]];
                 if (a != b && b != c && a != c) { faces.Add(a); faces.Add(b); faces.Add(c); }
             }
+            clusterOf = cluster;
             return new Mesh(v, [.. faces], colors);
         }
+    }
+
+    /// <summary>Per-vertex values (<paramref name="width"/> per vertex) averaged over the clusters of <see cref="SimplifiedForDisplay(int, out int[])"/>.</summary>
+    public static float[] AverageByCluster(float[] values, int[] clusterOf, int width = 1)
+    {
+        int n = clusterOf.Length == 0 ? 0 : clusterOf.Max() + 1;
+        var sum = new double[n * width];
+        var count = new int[n];
+        for (int i = 0; i < clusterOf.Length; i++)
+        {
+            count[clusterOf[i]]++;
+            for (int k = 0; k < width; k++) sum[clusterOf[i] * width + k] += values[i * width + k];
+        }
+        var result = new float[n * width];
+        for (int c = 0; c < n; c++)
+            for (int k = 0; k < width; k++) result[c * width + k] = (float)(sum[c * width + k] / Math.Max(1, count[c]));
+        return result;
     }
 
     /// <summary>Returns a copy with every triangle's winding reversed (normals flipped).</summary>

@@ -151,8 +151,7 @@ public static class NotebookTools
     {
         double dist = views.Average(v => Math.Sqrt(v.Center.X * v.Center.X + v.Center.Y * v.Center.Y + v.Center.Z * v.Center.Z));
         var traces = new List<Trace>(Plots.FrustumTraces(views, dist * 0.15)) { Plots.SphereTrace(sphereRadius, $"bounding sphere r = {sphereRadius:G3}") };
-        // The ground truth is only context here: a coarser copy keeps the notebook output small (7 MB → ~1 MB).
-        if (modelFrameMesh is not null) traces.Add(Plots.MeshTrace(modelFrameMesh.SimplifiedForDisplay(20_000), "ground truth (model frame, simplified for display)"));
+        if (modelFrameMesh is not null) traces.Add(Plots.MeshTrace(modelFrameMesh, "ground truth (model frame)"));
         return Plots.Scene(title, traces, 600);
     }
 
