@@ -177,8 +177,8 @@ public static class Plots
     // ---------------------------------------------------------------- 3D
 
     /// <summary>Meshes with more vertices are shown simplified (vertex clustering, values averaged): the chart is JSON in the
-    /// notebook, about 35 bytes per vertex; 12k vertices still show a head's features at notebook size.</summary>
-    public static int MaxDisplayVertices { get; set; } = 12_000;
+    /// notebook, about 100 bytes per vertex with its faces; 6k vertices still show a head's features at notebook size.</summary>
+    public static int MaxDisplayVertices { get; set; } = 6_000;
 
     /// <summary>A triangle mesh as a Mesh3d trace: vertex colours if given (bytes RGB per vertex), else a scalar per vertex as heat map, else the mesh's own colours or flat grey.</summary>
     public static Trace MeshTrace(DMesh mesh, string name, byte[]? vertexColors = null, float[]? intensity = null, string colorscale = "Viridis",
