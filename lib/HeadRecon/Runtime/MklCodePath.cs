@@ -65,7 +65,7 @@ public static unsafe class MklCodePath
         if (intelCpuTrue == 0) return $"unchanged ({SymbolIntelCpu} not in {lib})";
 
         using var elf = new ElfImage(lib);
-        if (elf.Symbol(SymbolIntelCpu, dynamic: true) is not var (value, index)) return $"unchanged ({SymbolIntelCpu} not in .dynsym)";
+        if (elf.Symbol(SymbolIntelCpu) is not var (value, index)) return $"unchanged ({SymbolIntelCpu} not in .dynsym)";
         var slots = elf.GotSlots(index);
         if (slots.Count == 0) return $"unchanged ({SymbolIntelCpu} is not called through the PLT in {lib})";
         nint bias = intelCpuTrue - (nint)value;
@@ -181,11 +181,11 @@ public static unsafe class MklCodePath
     static extern nint dlsym(nint handle, [MarshalAs(UnmanagedType.LPUTF8Str)] string name);
 }
 
-/// <summary>Reads what <see cref="MklCodePath"/> needs from an ELF64 shared object file: symbol values (.dynsym or .symtab)
+/// <summary>Reads what <see cref="MklCodePath"/> needs from an ELF64 shared object file: dynamic symbol values
 /// and the GOT slots (JUMP_SLOT / GLOB_DAT relocations) of a dynamic symbol.</summary>
 internal sealed unsafe class ElfImage : IDisposable
 {
-    const uint ShtSymtab = 2, ShtRela = 4, ShtDynsym = 11;
+    const uint ShtRela = 4, ShtDynsym = 11;
     const uint RX8664GlobDat = 6, RX8664JumpSlot = 7;
 
     readonly MemoryMappedFile _file;
@@ -218,10 +218,10 @@ internal sealed unsafe class ElfImage : IDisposable
 
     public string Path { get; }
 
-    /// <summary>Value (address relative to the load bias) and table index of a defined symbol, or null.</summary>
-    public (ulong Value, long Index)? Symbol(string name, bool dynamic)
+    /// <summary>Value (address relative to the load bias) and .dynsym index of a defined dynamic symbol, or null.</summary>
+    public (ulong Value, long Index)? Symbol(string name)
     {
-        int table = Array.FindIndex(_sections, s => s.Type == (dynamic ? ShtDynsym : ShtSymtab));
+        int table = Array.FindIndex(_sections, s => s.Type == ShtDynsym);
         if (table < 0) return null;
         var sym = _sections[table];
         var str = _sections[sym.Link];
