@@ -40,7 +40,38 @@ public static class ConfLoader
     }
 
     /// <summary>Binds a parsed tree; keys not given keep the defaults of the option records.</summary>
-    public static HeadConf Bind(HoconObject root) => (HeadConf)BindRecord(typeof(HeadConf), new HeadConf(), root, "");
+    public static HeadConf Bind(HoconObject root) => CheckChoices((HeadConf)BindRecord(typeof(HeadConf), new HeadConf(), root, ""));
+
+    /// <summary>Values that must be one of a few words or in a range, checked once here so a typo fails at start-up.</summary>
+    static HeadConf CheckChoices(HeadConf c)
+    {
+        static void OneOf(string value, string key, params string[] allowed)
+        {
+            if (!allowed.Contains(value, StringComparer.Ordinal))
+                throw new ConfException($"'{value}' is not one of {string.Join(", ", allowed.Select(a => $"\"{a}\""))}", key: key);
+        }
+        static void Positive(double value, string key)
+        {
+            if (!(value > 0)) throw new ConfException($"must be > 0, got {value}", key: key);
+        }
+        OneOf(c.Model.SdfGradient, "model.sdf_gradient", "analytic", "numerical");
+        Positive(c.Model.NumericalGradientStep, "model.numerical_gradient_step");
+        OneOf(c.Model.DisplacementNetwork.Encoding, "model.displacement_network.encoding", "frequency", "hashgrid");
+        var h = c.Model.DisplacementNetwork.HashGrid;
+        if (h.Levels < 1) throw new ConfException($"must be ≥ 1, got {h.Levels}", key: "model.displacement_network.hash_grid.levels");
+        if (h.FeaturesPerLevel < 1) throw new ConfException($"must be ≥ 1, got {h.FeaturesPerLevel}", key: "model.displacement_network.hash_grid.features_per_level");
+        if (h.Log2HashmapSize is < 4 or > 30) throw new ConfException($"must be in 4…30, got {h.Log2HashmapSize}", key: "model.displacement_network.hash_grid.log2_hashmap_size");
+        if (h.BaseResolution < 1 || h.FinestResolution < h.BaseResolution)
+            throw new ConfException($"need 1 ≤ base_resolution ≤ finest_resolution, got {h.BaseResolution} and {h.FinestResolution}", key: "model.displacement_network.hash_grid");
+        Positive(h.Bound, "model.displacement_network.hash_grid.bound");
+        var g = c.Model.RaySampler.OccupancyGrid;
+        if (g.Resolution < 0) throw new ConfException($"must be ≥ 0 (0 = off), got {g.Resolution}", key: "model.ray_sampler.occupancy_grid.resolution");
+        Positive(g.Bound, "model.ray_sampler.occupancy_grid.bound");
+        if (g.UpdateIters < 1) throw new ConfException($"must be ≥ 1, got {g.UpdateIters}", key: "model.ray_sampler.occupancy_grid.update_iters");
+        if (g.Margin < 0) throw new ConfException($"must be ≥ 0, got {g.Margin}", key: "model.ray_sampler.occupancy_grid.margin");
+        if (c.Train.MaxSeconds < 0) throw new ConfException($"must be ≥ 0 (0 = no limit), got {c.Train.MaxSeconds}", key: "train.max_seconds");
+        return c;
+    }
 
     /// <summary>
     /// Writes every value of <paramref name="conf"/> (defaults included) as HOCON, in the records' declaration

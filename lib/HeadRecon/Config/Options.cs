@@ -51,6 +51,9 @@ public sealed record TrainOptions
     [ConfKey("checkpoint_iters")] public int CheckpointIters { get; init; } = 0;
     /// <summary>Extension: PNG snapshot (render, normals, SDF slice) every this many iterations (0 = use plot_freq epochs).</summary>
     [ConfKey("plot_iters")] public int PlotIters { get; init; } = 0;
+    /// <summary>Extension: stop (and checkpoint) once training has run this many seconds of wall time in this
+    /// process (0 = no limit); the learning-rate schedule still follows the iteration count. For equal-time comparisons.</summary>
+    [ConfKey("max_seconds")] public double MaxSeconds { get; init; } = 0;
 }
 
 public sealed record PlotOptions
@@ -103,6 +106,12 @@ public sealed record ModelOptions
     [ConfKey("dim_identity_color")] public int DimIdentityColor { get; init; } = 128;
     [ConfKey("pe_alpha")] public double PeAlpha { get; init; } = 1000;
     [ConfKey("use_tv_loss")] public bool UseTvLoss { get; init; } = false;
+    /// <summary>Extension: how the SDF gradients (normals, eikonal, deformation and displacement gradients) are
+    /// computed: "analytic" (autograd with a double backward, the original) or "numerical" (central differences of
+    /// the fields at x ± h·e_i, first-order backward only).</summary>
+    [ConfKey("sdf_gradient")] public string SdfGradient { get; init; } = "analytic";
+    /// <summary>Extension: h of the numerical SDF gradient, in scene units.</summary>
+    [ConfKey("numerical_gradient_step")] public double NumericalGradientStep { get; init; } = 1e-3;
     [ConfKey("deformTempGeo_network")] public DeformTempGeoOptions DeformTempGeoNetwork { get; init; } = new();
     [ConfKey("displacement_network")] public DisplacementNetworkOptions DisplacementNetwork { get; init; } = new();
     [ConfKey("rendering_network")] public RenderingNetworkOptions RenderingNetwork { get; init; } = new();
@@ -148,6 +157,23 @@ public sealed record DisplacementNetworkOptions
     [ConfKey("multires")] public int Multires { get; init; } = 8;
     [ConfKey("displace_feature_dim")] public int DisplaceFeatureDim { get; init; } = 64;
     [ConfKey("skip_in")] public IReadOnlyList<int> SkipIn { get; init; } = [];
+    /// <summary>Extension: how x enters the displacement MLP: "frequency" (γ_8(x), the original) or "hashgrid"
+    /// (a multiresolution hash encoding, Müller et al. 2022, see <see cref="HashGrid"/>).</summary>
+    [ConfKey("encoding")] public string Encoding { get; init; } = "frequency";
+    [ConfKey("hash_grid")] public HashGridOptions HashGrid { get; init; } = new();
+}
+
+/// <summary>Extension: the multiresolution hash encoding of Instant-NGP over the cube [−bound, bound]³.</summary>
+public sealed record HashGridOptions
+{
+    [ConfKey("levels")] public int Levels { get; init; } = 16;
+    [ConfKey("features_per_level")] public int FeaturesPerLevel { get; init; } = 2;
+    [ConfKey("log2_hashmap_size")] public int Log2HashmapSize { get; init; } = 17;
+    [ConfKey("base_resolution")] public int BaseResolution { get; init; } = 16;
+    [ConfKey("finest_resolution")] public int FinestResolution { get; init; } = 1024;
+    [ConfKey("bound")] public double Bound { get; init; } = 0.5;
+    /// <summary>Table entries start uniform in ±init_scale (Instant-NGP: 1e-4).</summary>
+    [ConfKey("init_scale")] public double InitScale { get; init; } = 1e-4;
 }
 
 public sealed record RenderingNetworkOptions
@@ -186,4 +212,23 @@ public sealed record RaySamplerOptions
     /// <summary>Extension: the sampler's no-grad SDF queries run this many points at a time (0 = all at once). Same
     /// values; the activations of a chunk stay in cache, so the elementwise work is faster and memory is bounded.</summary>
     [ConfKey("sdf_chunk")] public int SdfChunk { get; init; } = 32768;
+    /// <summary>Extension: an occupancy grid that limits each ray to the part of it that can meet the surface.</summary>
+    [ConfKey("occupancy_grid")] public OccupancyGridOptions OccupancyGrid { get; init; } = new();
+}
+
+/// <summary>
+/// Extension: a per-identity grid of cells flagged "may hold surface or interior" (SDF at the cell centre below the
+/// centre-to-corner distance plus a margin), rebuilt from the current SDF every update_iters iterations. The
+/// sampler then runs on [first, last] occupied cell of each ray instead of [near, far]; rays that meet no occupied
+/// cell keep [near, far].
+/// </summary>
+public sealed record OccupancyGridOptions
+{
+    /// <summary>Cells per side; 0 = off (the original sampler).</summary>
+    [ConfKey("resolution")] public int Resolution { get; init; } = 0;
+    /// <summary>The grid covers [−bound, bound]³; space outside is treated as empty.</summary>
+    [ConfKey("bound")] public double Bound { get; init; } = 1.0;
+    [ConfKey("update_iters")] public int UpdateIters { get; init; } = 50;
+    /// <summary>Added to the cell's centre-to-corner distance before comparing with the SDF (scene units).</summary>
+    [ConfKey("margin")] public double Margin { get; init; } = 0.02;
 }

@@ -55,6 +55,8 @@ public sealed class Trainer : IDisposable
     public int Iteration { get; private set; }
     public int TotalIterations { get; }
     public LoadReport? InitReport { get; }
+    /// <summary>True when the last <see cref="Train"/> call stopped at train.max_seconds.</summary>
+    public bool StoppedByTimeLimit { get; private set; }
 
     /// <summary>Optional hook called after each snapshot iteration (e.g. to write PNGs).</summary>
     public Action<Trainer>? OnSnapshot { get; set; }
@@ -188,8 +190,15 @@ public sealed class Trainer : IDisposable
         int end = stopAfter is int k ? Math.Min(TotalIterations, Iteration + k) : TotalIterations;
         int logEvery = Math.Max(1, Conf.Train.LogFreq);
         var window = new Queue<double>();
+        var wall = Stopwatch.StartNew();
+        double budget = Conf.Train.MaxSeconds;
         while (Iteration < end && !cancel.IsCancellationRequested)
         {
+            if (budget > 0 && wall.Elapsed.TotalSeconds >= budget)
+            {
+                StoppedByTimeLimit = true;
+                break;
+            }
             _clock.Restart();
             var m = Step();
             double seconds = _clock.Elapsed.TotalSeconds;
