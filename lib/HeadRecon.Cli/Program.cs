@@ -30,6 +30,7 @@ var root = new RootCommand("headrecon — deformable-model-driven neural head re
     EvalCommand.Create(),
     QuickstartCommand.Create(),
     BenchCommand.Create(),
+    CompareCommand.Create(),
 };
 try
 {

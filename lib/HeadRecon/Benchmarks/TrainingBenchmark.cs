@@ -91,9 +91,9 @@ public static class TrainingBenchmark
             var dirs = dirs3.reshape(-1, 3);
             var cam = cam1.unsqueeze(1).repeat(1, dirs3.shape[1], 1).reshape(-1, 3);
             var code = m.id_shape_embedding.forward(batch.Identity);
-            var z = m.Sampler.Sample(dirs, cam, p => m.SdfValues(p, code), m.density.GetBeta(), true, gen).ZVals;
+            var sampled = m.SampleRays(dirs, cam, batch.Identity, code, true, gen);
             Sync(device); var t1 = sw.Elapsed;
-            var o = m.Render(batch, gen, fixedZVals: z);
+            var o = m.Render(batch, gen, sampled: sampled);
             var terms = loss.Compute(o, target);
             Sync(device); var t2 = sw.Elapsed;
             opt.zero_grad();

@@ -80,12 +80,50 @@ public abstract class HeadModel : nn.Module
         return minimum(sdf, sphere);
     }
 
+    readonly Dictionary<long, OccupancyGrid> _occupancy = [];
+
+    /// <summary>The training iteration, set by the trainer: occupancy grids are rebuilt when it enters a new block of
+    /// ray_sampler.occupancy_grid.update_iters iterations (so a run resumed at a block boundary rebuilds identically).</summary>
+    public int OccupancyStep { get; set; }
+
+    /// <summary>The identity's occupancy grid, (re)built from the current SDF when missing or stale; null when
+    /// ray_sampler.occupancy_grid.resolution is 0.</summary>
+    public OccupancyGrid? OccupancyGridFor(long identity, Tensor shapeCode)
+    {
+        var o = Options.RaySampler.OccupancyGrid;
+        if (o.Resolution <= 0) return null;
+        int block = OccupancyStep / o.UpdateIters;
+        if (_occupancy.TryGetValue(identity, out var grid) && grid.BuiltAt / o.UpdateIters == block) return grid;
+        grid?.Dispose();
+        var code = shapeCode.detach();
+        grid = OccupancyGrid.Build(o, p => SdfValues(p, code), shapeCode.device, OccupancyStep, Options.RaySampler.SdfChunk);
+        _occupancy[identity] = grid;
+        return grid;
+    }
+
+    /// <summary>Forgets every occupancy grid (after loading other weights).</summary>
+    public void ResetOccupancyGrids()
+    {
+        foreach (var g in _occupancy.Values) g.Dispose();
+        _occupancy.Clear();
+    }
+
+    /// <summary>Runs the error-bounded sampler for rays of one identity, limited by its occupancy grid if enabled.</summary>
+    public SamplerResult SampleRays(Tensor rayDirs, Tensor camLoc, Tensor identity, Tensor shapeCode, bool training, Generator? generator = null)
+    {
+        RayIntervals? intervals = null;
+        if (OccupancyGridFor(identity.reshape(-1)[0].item<long>(), shapeCode) is { } grid)
+            intervals = grid.Intervals(camLoc, rayDirs, Sampler.Near, Sampler.Far);
+        return Sampler.Sample(rayDirs, camLoc, p => SdfValues(p, shapeCode), density.GetBeta(), training, generator, intervals);
+    }
+
     protected static Tensor Gradient(Tensor output, Tensor input, bool createGraph) =>
         autograd.grad([output], [input], [ones_like(output)], retain_graph: true, create_graph: createGraph)[0];
 
     /// <summary>Renders a batch of pixels of one image: samples, geometry, colour, weights and every loss input.</summary>
     /// <param name="fixedZVals">(R, S) depths to use instead of running the sampler (parity checks, debugging).</param>
-    public RenderOutputs Render(RayBatch batch, Generator? generator = null, Tensor? fixedZVals = null)
+    /// <param name="sampled">the result of <see cref="SampleRays"/> for these rays, when the caller ran it (e.g. to time it).</param>
+    public RenderOutputs Render(RayBatch batch, Generator? generator = null, Tensor? fixedZVals = null, SamplerResult? sampled = null)
     {
         bool train = training;
         if (batch.Uv.shape[0] != 1) throw new ArgumentException("RayBatch: one image per batch (uv shape (1, N, 2))");
@@ -97,10 +135,12 @@ public abstract class HeadModel : nn.Module
 
         int samplerIterations = 0;
         Tensor zVals;
+        Tensor? limited = null;
         if (fixedZVals is null)
         {
-            var sampled = Sampler.Sample(rayDirs, camLoc, p => SdfValues(p, shapeCode), density.GetBeta(), train, generator);
+            sampled ??= SampleRays(rayDirs, camLoc, batch.Identity, shapeCode, train, generator);
             zVals = sampled.ZVals;
+            limited = sampled.Limited;
             samplerIterations = sampled.Iterations;
         }
         else
@@ -115,7 +155,7 @@ public abstract class HeadModel : nn.Module
         using (enable_grad()) geo = EvaluateGeometry(points, shapeCode, train);
         var features = cat([geo.Features, colorCode.expand(points.shape[0], colorCode.shape[1])], 1);
         var rgbSamples = Color.forward(points, geo.Normals, dirsFlat, features);
-        var weights = VolumeRenderer.Weights(zVals, density.forward(geo.Sdf));
+        var weights = VolumeRenderer.Weights(zVals, density.forward(geo.Sdf), limited);
         var rgb = VolumeRenderer.Composite(weights, rgbSamples);
         if (Options.WhiteBkgd) rgb = VolumeRenderer.WithBackground(rgb, weights, Background.to(rgb.device));
 
@@ -130,11 +170,18 @@ public abstract class HeadModel : nn.Module
         return new RenderOutputs(rgb, normalMap, weights, zVals, points, rgbSamples, geo, shapeCode, colorCode, samplerIterations);
     }
 
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing) ResetOccupancyGrids();
+        base.Dispose(disposing);
+    }
+
     /// <summary>Moves the model (and its constant background) to a device.</summary>
     public HeadModel ToDevice(Device device)
     {
         this.to(device);
         Background = Background.to(device);
+        ResetOccupancyGrids();
         return this;
     }
 }

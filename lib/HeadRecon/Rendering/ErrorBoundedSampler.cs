@@ -9,7 +9,9 @@ namespace HeadRecon.Rendering;
 /// <param name="ZSamples">(R, N_samples): the final inverse-CDF samples.</param>
 /// <param name="ZSamplesEik">(R, 1): one random depth per ray (returned by the original, unused by its loss).</param>
 /// <param name="Iterations">How many times Algorithm 1 evaluated the SDF.</param>
-public sealed record SamplerResult(Tensor ZVals, Tensor ZSamples, Tensor ZSamplesEik, int Iterations);
+/// <param name="Limited">(R, 1) bool when an occupancy grid limited the rays: these rays end at the grid's last
+/// occupied cell and space beyond counts as empty (the renderer gives their last sample no interval, not 1e10).</param>
+public sealed record SamplerResult(Tensor ZVals, Tensor ZSamples, Tensor ZSamplesEik, int Iterations, Tensor? Limited = null);
 
 /// <summary>
 /// VolSDF's error-bounded sampler (Yariv et al. 2021, Algorithm 1): starting from uniform samples, find per ray
@@ -42,7 +44,9 @@ public sealed class ErrorBoundedSampler
     /// <param name="sdf">points (M, 3) → SDF (M, 1); called under no_grad.</param>
     /// <param name="beta0">the density's current β (scalar).</param>
     /// <param name="training">jittered uniform samples, random final u and random extra samples; otherwise deterministic.</param>
-    public SamplerResult Sample(Tensor rayDirs, Tensor camLoc, Func<Tensor, Tensor> sdf, Tensor beta0, bool training, Generator? generator = null)
+    /// <param name="intervals">per-ray [near, far] from an <see cref="OccupancyGrid"/>; null = [near, far] for all (the original).</param>
+    public SamplerResult Sample(Tensor rayDirs, Tensor camLoc, Func<Tensor, Tensor> sdf, Tensor beta0, bool training, Generator? generator = null,
+        RayIntervals? intervals = null)
     {
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
@@ -51,7 +55,9 @@ public sealed class ErrorBoundedSampler
         beta0 = beta0.detach().to(float32);
         float eps = (float)_o.Eps;
 
-        var zVals = Uniform.Sample(rays, device, training, generator);
+        var nearT = intervals?.Near ?? full(rays, 1, (float)Near, device: device);
+        var farT = intervals?.Far ?? full(rays, 1, (float)Far, device: device);
+        var zVals = Uniform.Sample(nearT, farT, training, generator);
         var samples = zVals;
         Tensor? samplesIdx = null;
         Tensor sdfAll = zVals; // assigned on the first iteration
@@ -165,8 +171,6 @@ public sealed class ErrorBoundedSampler
         }
 
         var zSamples = samples;
-        var nearT = full(rays, 1, (float)Near, device: device);
-        var farT = full(rays, 1, (float)Far, device: device);
         Tensor zValsExtra;
         if (_o.NSamplesExtra > 0)
         {
@@ -182,7 +186,8 @@ public sealed class ErrorBoundedSampler
         var (zFinal, _) = sort(cat([zSamples, zValsExtra], -1), -1);
         var eikIdx = randint(zFinal.shape[1], [rays], generator: generator, device: device);
         var zEik = gather(zFinal, 1, eikIdx.unsqueeze(-1));
-        return new SamplerResult(zFinal.MoveToOuterDisposeScope(), zSamples.MoveToOuterDisposeScope(), zEik.MoveToOuterDisposeScope(), totalIters);
+        return new SamplerResult(zFinal.MoveToOuterDisposeScope(), zSamples.MoveToOuterDisposeScope(), zEik.MoveToOuterDisposeScope(), totalIters,
+            intervals?.Hit.clone().MoveToOuterDisposeScope());
     }
 
     /// <summary>Evaluates <paramref name="sdf"/> on at most <paramref name="chunk"/> points at a time.</summary>

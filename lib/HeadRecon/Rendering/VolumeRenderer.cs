@@ -11,13 +11,17 @@ public static class VolumeRenderer
 {
     /// <param name="zVals">(R, S) sorted depths.</param>
     /// <param name="density">(R·S, 1) or (R, S) densities.</param>
+    /// <param name="limited">(R, 1) bool: rays whose samples end where an occupancy grid says space is empty; their last
+    /// sample gets a zero-length interval instead of 1e10 (which would make any leftover density there opaque).</param>
     /// <returns>weights (R, S)</returns>
-    public static Tensor Weights(Tensor zVals, Tensor density)
+    public static Tensor Weights(Tensor zVals, Tensor density, Tensor? limited = null)
     {
         long rays = zVals.shape[0], n = zVals.shape[1];
         var dens = density.reshape(-1, n);
         var dists = zVals.narrow(1, 1, n - 1) - zVals.narrow(1, 0, n - 1);
-        dists = cat([dists, full(rays, 1, 1e10f, device: zVals.device)], -1);
+        var last = full(rays, 1, 1e10f, device: zVals.device);
+        if (limited is not null) last = where(limited, zeros_like(last), last);
+        dists = cat([dists, last], -1);
         var freeEnergy = dists * dens;
         var shifted = cat([zeros(rays, 1, device: zVals.device), freeEnergy.narrow(1, 0, n - 1)], -1);
         var alpha = 1 - exp(-freeEnergy);

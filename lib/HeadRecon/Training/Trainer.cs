@@ -158,6 +158,7 @@ public sealed class Trainer : IDisposable
         var (batch, rgbGt) = _data.SamplePixels(view, Conf.Train.NumPixels, rng, Device);
         var generator = new Generator((ulong)HashCode.Combine(Conf.Train.Seed, Iteration, 0x7f4a) & 0x7fffffff, Device);
 
+        Model.OccupancyStep = Iteration;
         var output = Model.Render(batch, generator);
         var terms = Loss.Compute(output, rgbGt);
         double lossValue = terms.Loss.item<float>();
@@ -176,6 +177,12 @@ public sealed class Trainer : IDisposable
         metrics["pe_alpha"] = PeAlpha;
         metrics["view"] = view;
         metrics["sampler_iters"] = output.SamplerIterations;
+        if (Model.OccupancyGridFor(batch.Identity.reshape(-1)[0].item<long>(), output.ShapeCode) is { } grid)
+        {
+            // Already built for this iteration by Render: this only reads it.
+            metrics["occupied"] = grid.OccupiedFraction;
+            if (grid.BuiltAt == Iteration) metrics["occupancy_build_s"] = grid.BuildSeconds;
+        }
         Iteration++;
         return metrics;
     }

@@ -174,12 +174,12 @@ public static class NotebookTools
         try
         {
             var beta = model.density.GetBeta();
-            var s = model.Sampler.Sample(dirs, cam, p => model.SdfValues(p, code), beta, training: false);
+            var s = model.SampleRays(dirs, cam, batch.Identity, code, training: false);
             var z = s.ZVals;
             var pts = (cam.unsqueeze(1) + z.unsqueeze(2) * dirs.unsqueeze(1)).reshape(-1, 3);
             var sdf = model.SdfValues(pts, code).reshape(1, -1);
             var dens = model.density.forward(sdf);
-            var w = VolumeRenderer.Weights(z, dens);
+            var w = VolumeRenderer.Weights(z, dens, s.Limited);
             static double[] D(Tensor t) => t.reshape(-1).to(float64).cpu().data<double>().ToArray();
             return new RayProfileResult(D(z), D(sdf), D(dens), D(w), beta.item<float>(), s.Iterations);
         }
