@@ -22,10 +22,17 @@ public static class BenchCommand
             Description = $"cases to run, comma separated or repeated; prefixes select groups (st1, render, mc, scale). Known: {string.Join(", ", BenchmarkSuite.AllCases)}; also default, quick, all",
             AllowMultipleArgumentsPerToken = true,
         };
+        var set = new Option<string[]>("--set")
+        {
+            Description = "configuration override KEY=VALUE applied to every configuration the bench loads, repeatable " +
+                          "(e.g. --set model.sdf_gradient=\\\"numerical\\\")",
+            AllowMultipleArgumentsPerToken = false,
+            Arity = ArgumentArity.ZeroOrMore,
+        };
         var device = CliOptions.Device();
         var cmd = new Command("bench", "Time training iterations (sampler / forward / backward / optimiser), eval rendering and marching cubes.")
         {
-            conf, confDir, rays, iters, warmup, json, quick, each, threads, cases, device,
+            conf, confDir, rays, iters, warmup, json, quick, each, threads, cases, set, device,
         };
         cmd.SetAction(parse =>
         {
@@ -40,6 +47,7 @@ public static class BenchCommand
                 Warmup = parse.GetValue(warmup),
                 Quick = parse.GetValue(quick),
                 Cases = parse.GetValue(cases) ?? [],
+                Overrides = parse.GetValue(set) ?? [],
                 Device = dev,
                 Trace = parse.GetValue(each) ? line => Console.Error.WriteLine(line) : null,
             };
@@ -49,12 +57,13 @@ public static class BenchCommand
             var machine = MachineInfo.Current();
             if (asJson)
             {
-                Console.WriteLine(BenchmarkSuite.ToJson(machine));
+                Console.WriteLine(BenchmarkSuite.ToJson(machine, settings.Overrides));
             }
             else
             {
                 Console.WriteLine($"machine: {machine.Cpu}, {machine.Cores} cores, {machine.Threads} torch threads, FTZ/DAZ {(machine.FlushDenormals ? "on" : "off")}, " +
-                                  $"OMP_WAIT_POLICY={machine.OmpWaitPolicy ?? "(unset)"}, libtorch {machine.TorchVersion}, device {dev.type}, load {machine.LoadAverage:F2}");
+                                  $"OMP_WAIT_POLICY={machine.OmpWaitPolicy ?? "(unset)"}, libtorch {machine.TorchVersion}, device {dev.type}, load {machine.LoadAverage:F2}, " +
+                                  $"overrides: {(settings.Overrides.Count == 0 ? "none" : string.Join(" ", settings.Overrides))}");
                 Console.WriteLine($"MKL: {machine.MklCodePath}");
                 Console.WriteLine("times in seconds: median over the measured iterations after the warm-ups; train = one iteration, render = one image, mesh = one extraction");
                 Console.WriteLine(BenchmarkSuite.TableHeader);

@@ -85,6 +85,9 @@ public sealed record BenchSettings
     public Action<string>? Trace { get; init; }
     public IReadOnlyList<string> Cases { get; init; } = [];
     public Device Device { get; init; } = CPU;
+    /// <summary>KEY=VALUE configuration overrides (<c>bench --set</c>) applied to every configuration the suite loads,
+    /// e.g. <c>model.sdf_gradient="numerical"</c>.</summary>
+    public IReadOnlyList<string> Overrides { get; init; } = [];
 }
 
 /// <summary>
@@ -141,7 +144,7 @@ public static class BenchmarkSuite
 
         if (s.Conf is not null)
         {
-            var c = ConfLoader.Load(s.Conf);
+            var c = ConfLoader.Load(s.Conf, s.Overrides);
             int rays = s.Rays ?? c.Train.NumPixels;
             Add(Train(Path.GetFileNameWithoutExtension(s.Conf), s.Conf, c, rays, s.Warmup ?? 1, s.Iterations ?? 3, s.Device, trace: s.Trace));
             return results;
@@ -186,7 +189,7 @@ public static class BenchmarkSuite
         void TrainCase(string name, string file, int? rays, bool big, int iterDefault = 0, int identities = 0, int images = 1)
         {
             var path = ConfPath(file);
-            var c = ConfLoader.Load(path);
+            var c = ConfLoader.Load(path, s.Overrides);
             if (identities > 0) c = c with { Model = c.Model with { NumIdentity = identities } };
             int n = s.Rays ?? rays ?? c.Train.NumPixels;
             int warm = s.Warmup ?? 2;
@@ -208,7 +211,7 @@ public static class BenchmarkSuite
     }
 
     /// <summary>Eval rendering of a size×size view with <see cref="ImageRenderer"/> (chunks of split_n_pixels rays).</summary>
-    public static BenchResult Render(string name, string confPath, int size, BenchSettings s) => Render(name, confPath, ConfLoader.Load(confPath), size, s);
+    public static BenchResult Render(string name, string confPath, int size, BenchSettings s) => Render(name, confPath, ConfLoader.Load(confPath, s.Overrides), size, s);
 
     public static BenchResult Render(string name, string confPath, HeadConf c, int size, BenchSettings s)
     {
@@ -236,7 +239,7 @@ public static class BenchmarkSuite
     }
 
     /// <summary>Marching cubes of identity 0's final SDF on a resolution³ grid over plot.grid_boundary.</summary>
-    public static BenchResult Mesh(string name, string confPath, int resolution, BenchSettings s) => Mesh(name, confPath, ConfLoader.Load(confPath), resolution, s);
+    public static BenchResult Mesh(string name, string confPath, int resolution, BenchSettings s) => Mesh(name, confPath, ConfLoader.Load(confPath, s.Overrides), resolution, s);
 
     public static BenchResult Mesh(string name, string confPath, HeadConf c, int resolution, BenchSettings s)
     {
@@ -341,10 +344,12 @@ public static class BenchmarkSuite
 
     public static string ToJson(BenchResult r) => JsonSerializer.Serialize(r, s_json);
 
-    public static string ToJson(MachineInfo m) => JsonSerializer.Serialize(new Dictionary<string, object?>
+    /// <summary>The first line of <c>bench --json</c>: the machine and, when given, the configuration overrides of the run.</summary>
+    public static string ToJson(MachineInfo m, IReadOnlyList<string>? overrides = null) => JsonSerializer.Serialize(new Dictionary<string, object?>
     {
         ["case"] = "machine", ["cpu"] = m.Cpu, ["cores"] = m.Cores, ["threads"] = m.Threads, ["ftz"] = m.FlushDenormals,
         ["omp_wait_policy"] = m.OmpWaitPolicy, ["load_avg"] = m.LoadAverage, ["torch"] = m.TorchVersion, ["mkl"] = m.MklCodePath,
+        ["overrides"] = overrides,
     }, s_json);
 
     public static string TableHeader =>

@@ -37,6 +37,7 @@ public abstract class HeadModel : nn.Module
         // With a white background the original does not clamp the SDF by the scene sphere.
         SdfBoundingSphere = o.WhiteBkgd ? 0.0 : o.SceneBoundingSphere;
         SphereScale = o.DeformTempGeoNetwork.ImplicitNetwork.SphereScale;
+        NumericalSdfGradient = o.SdfGradient == "numerical";
         register_module("deform_temp_geo_network", deform_temp_geo_network);
         register_module("density", density);
         register_module("id_shape_embedding", id_shape_embedding);
@@ -48,6 +49,9 @@ public abstract class HeadModel : nn.Module
     public Tensor Background { get; private set; }
     public double SdfBoundingSphere { get; }
     public double SphereScale { get; }
+    /// <summary>model.sdf_gradient = "numerical": <see cref="EvaluateGeometry"/> takes every SDF gradient by central
+    /// differences (<see cref="NumericalGradient"/>, step model.numerical_gradient_step) instead of autograd.</summary>
+    public bool NumericalSdfGradient { get; }
 
     /// <summary>The colour network of this stage.</summary>
     public abstract ColorField Color { get; }
@@ -69,7 +73,9 @@ public abstract class HeadModel : nn.Module
     public abstract Tensor SdfValues(Tensor points, Tensor shapeCode);
 
     /// <summary>Geometry, features and the SDF gradients at points (M, 3); <paramref name="training"/> keeps the graph
-    /// for the double backward of the eikonal and deformation-gradient terms.</summary>
+    /// for the double backward of the eikonal and deformation-gradient terms. With <see cref="NumericalSdfGradient"/>
+    /// the gradients are central differences, ordinary graph tensors (first-order backward only), and outside training
+    /// nothing keeps a graph.</summary>
     public abstract GeometrySample EvaluateGeometry(Tensor points, Tensor shapeCode, bool training);
 
     /// <summary>Applies the scene-sphere clamp min(s, k·(R − ‖x‖)) when the background is not white.</summary>

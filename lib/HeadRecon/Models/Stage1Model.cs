@@ -29,11 +29,28 @@ public sealed class Stage1Model : HeadModel
 
     public override GeometrySample EvaluateGeometry(Tensor points, Tensor shapeCode, bool training)
     {
+        if (NumericalSdfGradient) return EvaluateGeometryNumerically(points, shapeCode, training);
         var x = points.detach().requires_grad_(true);
         var g = deform_temp_geo_network.Evaluate(x, shapeCode);
         var sdf = ClampToSceneSphere(g.Sdf, x);
         var gradients = Gradient(sdf, x, createGraph: training);
         var gradDeform = training ? Gradient(g.DeltaX, x, createGraph: true) : null;
         return new GeometrySample(sdf, gradients, gradients, g.DeltaX, gradDeform, g.Features, null, null);
+    }
+
+    /// <summary>model.sdf_gradient = "numerical": one evaluation of template ∘ deformation on the 7-point stencil;
+    /// ∇s₁ of the clamped s₁ and ∇(Σ_i Δx_i) by central differences (see <see cref="NumericalGradient"/>).</summary>
+    GeometrySample EvaluateGeometryNumerically(Tensor points, Tensor shapeCode, bool training)
+    {
+        // Outside training only the normals (and the centre values) are used: no graph over 7× the points.
+        using var noGrad = training ? null : no_grad();
+        double h = Options.NumericalGradientStep;
+        var xs = NumericalGradient.Stencil(points.detach(), h);
+        var g = deform_temp_geo_network.Evaluate(xs, shapeCode);
+        var sdf = ClampToSceneSphere(g.Sdf, xs); // clamp each stencil value, then difference: ∇ of the clamped s₁
+        var gradients = NumericalGradient.Gradient(sdf, h);
+        var gradDeform = training ? NumericalGradient.Gradient(g.DeltaX, h) : null;
+        var features = cat([NumericalGradient.Centre(g.DeformFeature), NumericalGradient.Centre(g.TemplateFeature)], 1);
+        return new GeometrySample(NumericalGradient.Centre(sdf), gradients, gradients, NumericalGradient.Centre(g.DeltaX), gradDeform, features, null, null);
     }
 }

@@ -38,6 +38,7 @@ public sealed class Stage2Model : HeadModel
     /// <summary>The original's forward: the clamp (if any) is applied to s₁ before adding δ.</summary>
     public override GeometrySample EvaluateGeometry(Tensor points, Tensor shapeCode, bool training)
     {
+        if (NumericalSdfGradient) return EvaluateGeometryNumerically(points, shapeCode, training);
         var x = points.detach().requires_grad_(true);
         var g = deform_temp_geo_network.Evaluate(x, shapeCode);
         var sdf1 = ClampToSceneSphere(g.Sdf, x);
@@ -51,5 +52,30 @@ public sealed class Stage2Model : HeadModel
         var gradDeform = training ? Gradient(g.DeltaX, x, createGraph: true) : null;
         var features = cat([g.Features, disp.narrow(1, 1, displacement_network.FeatureDim)], 1);
         return new GeometrySample(finalSdf, normals, gradTheta, g.DeltaX, gradDeform, features, deltaSdf, deltaSdfGrad);
+    }
+
+    /// <summary>model.sdf_gradient = "numerical": one evaluation of template ∘ deformation and displacement on the
+    /// 7-point stencil; ∇s₁, ∇δ and ∇(Σ_i Δx_i) by central differences (see <see cref="NumericalGradient"/>). The clamp
+    /// order is the analytic path's: s₁ is clamped at every stencil point before δ is added and before differencing.</summary>
+    GeometrySample EvaluateGeometryNumerically(Tensor points, Tensor shapeCode, bool training)
+    {
+        // Outside training only the normals (and the centre values) are used: no graph over 7× the points.
+        using var noGrad = training ? null : no_grad();
+        double h = Options.NumericalGradientStep;
+        var xs = NumericalGradient.Stencil(points.detach(), h);
+        var g = deform_temp_geo_network.Evaluate(xs, shapeCode);
+        var sdf1 = ClampToSceneSphere(g.Sdf, xs);
+        var disp = displacement_network.forward(xs, g.Features);
+        var deltaSdf = disp.narrow(1, 0, 1);
+        var gradTheta = NumericalGradient.Gradient(sdf1, h);
+        var deltaSdfGrad = NumericalGradient.Gradient(deltaSdf, h);
+        var normals = gradTheta + deltaSdfGrad;
+        var gradDeform = training ? NumericalGradient.Gradient(g.DeltaX, h) : null;
+        var centreDelta = NumericalGradient.Centre(deltaSdf);
+        var dispCentre = NumericalGradient.Centre(disp);
+        var features = cat([NumericalGradient.Centre(g.DeformFeature), NumericalGradient.Centre(g.TemplateFeature),
+            dispCentre.narrow(1, 1, displacement_network.FeatureDim)], 1);
+        return new GeometrySample(NumericalGradient.Centre(sdf1) + centreDelta, normals, gradTheta, NumericalGradient.Centre(g.DeltaX), gradDeform,
+            features, centreDelta, deltaSdfGrad);
     }
 }

@@ -97,6 +97,26 @@ public class BenchmarkSuiteTests
     }
 
     [Fact]
+    public void OverridesReachEveryLoadedConfigurationAndTheMachineLine()
+    {
+        // An invalid override fails at load: proof that the suite passes it to ConfLoader for each kind of case.
+        string[] bad = ["model.sdf_gradient=\"foo\""];
+        string dir = Path.GetDirectoryName(ConfFilesTests.ConfPath("face_st1.conf"))!;
+        var s = new BenchSettings { ConfDir = dir, Overrides = bad, Warmup = 0, Iterations = 1 };
+        foreach (var cases in new[] { "st1-256", "render-64-st1", "mc-128" })
+        {
+            var e = Assert.Throws<ConfException>(() => BenchmarkSuite.Run(s with { Cases = [cases] }, _ => { }));
+            Assert.Equal("model.sdf_gradient", e.Key);
+        }
+        Assert.Throws<ConfException>(() => BenchmarkSuite.Run(s with { Conf = ConfFilesTests.ConfPath("quickstart_st1.conf") }, _ => { }));
+
+        using var doc = JsonDocument.Parse(BenchmarkSuite.ToJson(MachineInfo.Current(), ["model.sdf_gradient=\"numerical\"", "train.seed=3"]));
+        var o = doc.RootElement.GetProperty("overrides");
+        Assert.Equal(2, o.GetArrayLength());
+        Assert.Equal("model.sdf_gradient=\"numerical\"", o[0].GetString());
+    }
+
+    [Fact]
     public void GemmCaseReportsARate()
     {
         var r = BenchmarkSuite.Gemm("gemm", new BenchSettings { Warmup = 0, Iterations = 1 });
