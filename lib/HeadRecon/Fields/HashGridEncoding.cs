@@ -69,12 +69,16 @@ public sealed class HashGridEncoding : nn.Module<Tensor, Tensor>
     {
         using var scope = NewDisposeScope();
         long n = x.shape[0];
-        var (index, weights) = Corners(x);                                          // (N, L, 8) each
-        var offsets = arange(Levels, dtype: int64, device: x.device).mul(TableSize).view(1, Levels, 1);
-        var rows = embeddings.index_select(0, (index + offsets).view(-1))        // (N·L·8, F)
-            .view(n, Levels, 8, FeaturesPerLevel);
-        var features = (weights.unsqueeze(3) * rows).sum(2);                        // (N, L, F)
-        return features.reshape(n, OutputDims).MoveToOuterDisposeScope();
+        int f = FeaturesPerLevel;
+        var (index, weights) = Corners(x);                                          // (L, 8, N) each
+        // Gather single table elements from the flat (L·T·F) view: on CPU the backward of a 1-D index_select is a
+        // plain scatter-add loop, several times faster than the row-wise one of a 2-D table. Level-major order keeps
+        // each level's lookups inside its own T·F block of the table (cache-friendly).
+        var offsets = arange(Levels, dtype: int64, device: x.device).mul(TableSize).view(Levels, 1, 1);
+        var element = ((index + offsets) * f).unsqueeze(2) + arange(f, dtype: int64, device: x.device).view(1, 1, f, 1);
+        var values = embeddings.view(-1).index_select(0, element.view(-1)).view(Levels, 8, f, n);
+        var features = (weights.unsqueeze(2) * values).sum(1);                     // (L, F, N)
+        return features.permute(2, 0, 1).reshape(n, OutputDims).MoveToOuterDisposeScope();
     }
 
     /// <summary>The table row of each cell corner within its level, in [0, T): (N, L, 8) int64, corner c = 4·dx + 2·dy + dz.</summary>
@@ -82,52 +86,61 @@ public sealed class HashGridEncoding : nn.Module<Tensor, Tensor>
     {
         using var _ = no_grad();
         using var scope = NewDisposeScope();
-        return Corners(x).Index.MoveToOuterDisposeScope();
+        return Corners(x).Index.permute(2, 0, 1).contiguous().MoveToOuterDisposeScope();
     }
 
+    /// <summary>
+    /// Per level, corner and point: the row within the level's table and the trilinear weight, (L, 8, N) each.
+    /// The point axis is innermost throughout, so every broadcast below runs over long contiguous rows rather
+    /// than over the tiny corner or axis dimensions (3–6× faster on CPU).
+    /// </summary>
     (Tensor Index, Tensor Weights) Corners(Tensor x)
     {
         if (x.dim() != 2 || x.shape[1] != 3) throw new ArgumentException($"hash grid: x must be (N, 3), got ({string.Join(", ", x.shape)})");
         long n = x.shape[0];
+        int levels = Levels, dense = DenseLevels, hashed = Levels - DenseLevels;
         var dev = x.device;
-        var res = tensor(_resolutions.Select(r => (double)r).ToArray(), dtype: x.dtype, device: dev).view(1, Levels, 1);
-        var u = ((x + _bound) / (2 * _bound)).clamp(0.0, 1.0);
-        var pos = u.unsqueeze(1) * res;                                             // (N, L, 3) in cells
+        var res = tensor(_resolutions.Select(r => (double)r).ToArray(), dtype: x.dtype, device: dev).view(levels, 1, 1);
+        var u = ((x.t().contiguous() + _bound) / (2 * _bound)).clamp(0.0, 1.0);    // (3, N), N innermost
+        var pos = u.unsqueeze(0) * res;                                             // (L, 3, N) in cells
         // The cell's lower vertex. ⌊pos⌋ has no gradient, so x reaches the output through frac only. At u = 1 the
         // last cell (N_l − 1) is used with frac = 1 so that vertex N_l + 1 is never addressed.
         var p0 = minimum(pos.detach().floor(), res - 1);
-        var frac = pos - p0;                                                        // (N, L, 3) in [0, 1]
+        var frac = pos - p0;                                                        // (L, 3, N) in [0, 1]
 
-        // Trilinear weights of the 8 corners, ordered c = 4·dx + 2·dy + dz.
-        var w = stack([1 - frac, frac], 2);                                         // (N, L, 2, 3): [1 − f, f] per axis
-        var weights = (w.select(3, 0).view(n, Levels, 2, 1, 1)
-                       * w.select(3, 1).view(n, Levels, 1, 2, 1)
-                       * w.select(3, 2).view(n, Levels, 1, 1, 2)).view(n, Levels, 8);
+        // Trilinear weights of the 8 corners, ordered c = 4·dx + 2·dy + dz: products of [1 − f, f] per axis.
+        var w = stack([1 - frac, frac], 2);                                         // (L, 3, 2, N)
+        var weights = (w.select(1, 0).view(levels, 2, 1, 1, n)
+                       * w.select(1, 1).view(levels, 1, 2, 1, n)
+                       * w.select(1, 2).view(levels, 1, 1, 2, n)).view(levels, 8, n);
 
-        var cornerOffsets = tensor(new long[]
-        {
-            0, 0, 0,  0, 0, 1,  0, 1, 0,  0, 1, 1,
-            1, 0, 0,  1, 0, 1,  1, 1, 0,  1, 1, 1,
-        }, [1, 1, 8, 3], device: dev);
-        var corners = p0.to(int64).unsqueeze(2) + cornerOffsets;                    // (N, L, 8, 3) vertex coordinates
-
+        // Indices are built per axis from the two candidate coordinates {i, i + 1} and combined by broadcasting
+        // over (dx, dy, dz), so the integer work is on (·, 3, 2, N) instead of (·, 8, 3, N).
+        var i0 = p0.to(int64).unsqueeze(2);                                         // (L, 3, 1, N)
+        var step = tensor(new long[] { 0, 1 }, [1, 1, 2, 1], device: dev);
         var parts = new List<Tensor>(2);
-        if (DenseLevels > 0)
+        if (dense > 0)
         {
-            var strides = tensor(_denseStrides, [1, DenseLevels, 1, 3], device: dev);
-            parts.Add((corners.narrow(1, 0, DenseLevels) * strides).sum(3));
+            // Dense: ix + iy·(N+1) + iz·(N+1)², i.e. the sum of per-axis terms.
+            var strides = tensor(_denseStrides, [dense, 3, 1, 1], device: dev);
+            var a = (i0.narrow(0, 0, dense) + step) * strides;                     // (Ld, 3, 2, N)
+            parts.Add((a.select(1, 0).view(dense, 2, 1, 1, n)
+                       + a.select(1, 1).view(dense, 1, 2, 1, n)
+                       + a.select(1, 2).view(dense, 1, 1, 2, n)).view(dense, 8, n));
         }
-        if (DenseLevels < Levels)
+        if (hashed > 0)
         {
-            // In int64 the products do not overflow (coordinates ≤ 2^30, primes < 2^32), and because the low bits of a
-            // product depend only on the low bits of its factors, masking with T − 1 gives the same index as
-            // Instant-NGP's uint32 arithmetic.
-            var h = corners.narrow(1, DenseLevels, Levels - DenseLevels) * tensor(HashPrimes, [1, 1, 1, 3], device: dev);
-            var hashed = h.select(3, 0).bitwise_xor(h.select(3, 1)).bitwise_xor(h.select(3, 2))
-                .bitwise_and(tensor(TableSize - 1, device: dev));
-            parts.Add(hashed);
+            // Hashed: (ix·π₁ ⊕ iy·π₂ ⊕ iz·π₃) mod T. In int64 the products do not overflow (coordinates ≤ 2^30,
+            // primes < 2^32), and as the low bits of a product depend only on the low bits of its factors, masking
+            // with T − 1 gives the same index as Instant-NGP's uint32 arithmetic.
+            var primes = tensor(HashPrimes, [1, 3, 1, 1], device: dev);
+            var a = (i0.narrow(0, dense, hashed) + step) * primes;                 // (Lh, 3, 2, N)
+            var h = a.select(1, 0).view(hashed, 2, 1, 1, n)
+                .bitwise_xor(a.select(1, 1).view(hashed, 1, 2, 1, n))
+                .bitwise_xor(a.select(1, 2).view(hashed, 1, 1, 2, n));
+            parts.Add(h.view(hashed, 8, n).bitwise_and(tensor(TableSize - 1, device: dev)));
         }
-        var index = parts.Count == 1 ? parts[0] : cat(parts, 1);
+        var index = parts.Count == 1 ? parts[0] : cat(parts, 0);
         return (index, weights);
     }
 }
