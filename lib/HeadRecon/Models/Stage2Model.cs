@@ -5,7 +5,8 @@ using static TorchSharp.torch;
 namespace HeadRecon.Models;
 
 /// <summary>
-/// Stage 2: one person. Adds the high-frequency <see cref="DisplacementField"/>: s = s₁ + δ(γ_8(x) ⊕ f_def ⊕ f_T), and a new,
+/// Stage 2: one person. Adds the high-frequency <see cref="DisplacementField"/>: s = s₁ + δ(γ_8(x) ⊕ f_def ⊕ f_T) (or a hash
+/// encoding of x in place of γ_8(x)), and a new,
 /// larger colour network (res_rendering_network, features f_def ⊕ f_T ⊕ f_disp ⊕ z_c). The eikonal term stays on s₁.
 /// </summary>
 public sealed class Stage2Model : HeadModel
@@ -25,7 +26,8 @@ public sealed class Stage2Model : HeadModel
 
     public override ColorField Color => res_rendering_network;
 
-    public override IEnumerable<Fields.PositionalEncoding> Encodings => base.Encodings.Append(displacement_network.Encoding);
+    public override IEnumerable<Fields.PositionalEncoding> Encodings =>
+        displacement_network.Encoding is { } e ? base.Encodings.Append(e) : base.Encodings;
 
     /// <summary>The original's get_sdf_vals: the sphere clamp (if any) is applied after adding δ.</summary>
     public override Tensor SdfValues(Tensor points, Tensor shapeCode)
