@@ -37,6 +37,8 @@ public sealed record BenchResult
     [JsonPropertyName("vertices")] public int? Vertices { get; init; }
     /// <summary>gemm case: fp32 matrix-product rate.</summary>
     [JsonPropertyName("gflops")] public double? GigaflopsPerSecond { get; init; }
+    /// <summary>Train cases with ray_sampler.occupancy_grid on: seconds per grid rebuild (every update_iters iterations per identity).</summary>
+    [JsonPropertyName("occupancy_build_s")] public double? OccupancyBuildSeconds { get; init; }
     [JsonPropertyName("load_avg")] public double LoadAverage { get; init; }
     [JsonPropertyName("peak_rss_mb")] public double PeakRssMegabytes { get; init; }
 }
@@ -206,6 +208,7 @@ public static class BenchmarkSuite
             Case = name, Kind = "train", Stage = t.Stage, Conf = confPath, Rays = rays, Warmup = warmup, Iterations = iterations,
             MedianSeconds = t.MedianSeconds, SamplerSeconds = t.SamplerSeconds, ForwardSeconds = t.ForwardSeconds,
             BackwardSeconds = t.BackwardSeconds, OptimizerSeconds = t.OptimizerSeconds, AllSeconds = t.AllSeconds, CpuSeconds = t.CpuSeconds,
+            OccupancyBuildSeconds = t.OccupancyBuildSeconds,
             Identities = c.Model.NumIdentity, Images = images, LoadAverage = LoadAverage(), PeakRssMegabytes = PeakRssMegabytes(),
         };
     }
@@ -365,6 +368,7 @@ public static class BenchmarkSuite
             "gemm" => $"  30 products (25088×256)·(256×256): {r.GigaflopsPerSecond:F0} GFLOP/s",
             _ => r.Case.StartsWith("scale-", StringComparison.Ordinal) ? $"  ids {r.Identities}, images {r.Images}" : "",
         };
+        if (r.OccupancyBuildSeconds is double g) extra += $"  occupancy grid rebuild {g:F2} s";
         return $"{r.Case,-20} {r.Stage.Replace("stage", "st"),-6} {r.Rays,6} {r.Iterations,3} {F(r.MedianSeconds, 9)} {F(r.SamplerSeconds, 8)} {F(r.ForwardSeconds, 8)} {F(r.BackwardSeconds, 8)} {F(r.OptimizerSeconds, 7)} {F(r.CpuSeconds, 8)} {r.LoadAverage,5:F2} {r.PeakRssMegabytes,8:F0}{extra}";
     }
 }

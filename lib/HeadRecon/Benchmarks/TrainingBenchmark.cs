@@ -14,6 +14,9 @@ public sealed record IterationTiming(string Case, string Stage, int Rays, int It
 {
     /// <summary>Median CPU time (all threads, user + system) of an iteration: less sensitive to other load on the machine than wall time.</summary>
     public double CpuSeconds { get; init; } = double.NaN;
+    /// <summary>With ray_sampler.occupancy_grid on: seconds to rebuild one identity's grid (measured once, warm), paid
+    /// every update_iters iterations per identity in training.</summary>
+    public double? OccupancyBuildSeconds { get; init; }
 }
 
 /// <summary>
@@ -109,7 +112,20 @@ public static class TrainingBenchmark
             cpuT.Add(cpu);
             samplerT.Add((t1 - t0).TotalSeconds); fwdT.Add((t2 - t1).TotalSeconds); bwdT.Add((t3 - t2).TotalSeconds); optT.Add((t4 - t3).TotalSeconds); total.Add((t4 - t0).TotalSeconds);
         }
-        return new IterationTiming(caseName, model.St1Flag ? "stage1" : "stage2", rays, iterations, Median(total), Median(samplerT), Median(fwdT), Median(bwdT), Median(optT), [.. total]) { CpuSeconds = Median(cpuT) };
+        double? gridSeconds = null;
+        if (model.RaySampler.OccupancyGrid.Resolution > 0)
+        {
+            using var scope = NewDisposeScope();
+            var code = m.id_shape_embedding.forward(tensor(new long[] { 0 }, device: device));
+            using var grid = OccupancyGrid.Build(model.RaySampler.OccupancyGrid, p => m.SdfValues(p, code), device, 0, model.RaySampler.SdfChunk,
+                m.density.GetBeta().item<float>());
+            gridSeconds = grid.BuildSeconds;
+        }
+        return new IterationTiming(caseName, model.St1Flag ? "stage1" : "stage2", rays, iterations, Median(total), Median(samplerT), Median(fwdT), Median(bwdT), Median(optT), [.. total])
+        {
+            CpuSeconds = Median(cpuT),
+            OccupancyBuildSeconds = gridSeconds,
+        };
     }
 
     internal static void Sync(Device d)

@@ -69,6 +69,7 @@ public static class ConfLoader
         Positive(g.Bound, "model.ray_sampler.occupancy_grid.bound");
         if (g.UpdateIters < 1) throw new ConfException($"must be ≥ 1, got {g.UpdateIters}", key: "model.ray_sampler.occupancy_grid.update_iters");
         if (g.Margin < 0) throw new ConfException($"must be ≥ 0, got {g.Margin}", key: "model.ray_sampler.occupancy_grid.margin");
+        if (g.BetaFactor < 0) throw new ConfException($"must be ≥ 0, got {g.BetaFactor}", key: "model.ray_sampler.occupancy_grid.beta_factor");
         if (c.Train.MaxSeconds < 0) throw new ConfException($"must be ≥ 0 (0 = no limit), got {c.Train.MaxSeconds}", key: "train.max_seconds");
         return c;
     }

@@ -231,4 +231,8 @@ public sealed record OccupancyGridOptions
     [ConfKey("update_iters")] public int UpdateIters { get; init; } = 50;
     /// <summary>Added to the cell's centre-to-corner distance before comparing with the SDF (scene units).</summary>
     [ConfKey("margin")] public double Margin { get; init; } = 0.02;
+    /// <summary>And this many times the density's current β: the Laplace density at distance d is e^(−d/β)/2β, so
+    /// skipped space must lie ~10β from the surface for its optical depth to be negligible (≲ 1e-3 over the scene).
+    /// Early in training (β ≈ 0.1) the grid therefore skips little; it tightens as β falls.</summary>
+    [ConfKey("beta_factor")] public double BetaFactor { get; init; } = 10.0;
 }

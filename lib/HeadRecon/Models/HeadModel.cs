@@ -102,7 +102,8 @@ public abstract class HeadModel : nn.Module
         if (_occupancy.TryGetValue(identity, out var grid) && grid.BuiltAt / o.UpdateIters == block) return grid;
         grid?.Dispose();
         var code = shapeCode.detach();
-        grid = OccupancyGrid.Build(o, p => SdfValues(p, code), shapeCode.device, OccupancyStep, Options.RaySampler.SdfChunk);
+        double beta = density.GetBeta().item<float>();
+        grid = OccupancyGrid.Build(o, p => SdfValues(p, code), shapeCode.device, OccupancyStep, Options.RaySampler.SdfChunk, beta);
         _occupancy[identity] = grid;
         return grid;
     }

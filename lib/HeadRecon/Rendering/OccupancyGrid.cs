@@ -13,8 +13,8 @@ public sealed record RayIntervals(Tensor Near, Tensor Far, Tensor Hit);
 /// <summary>
 /// Empty-space skipping for an SDF (extension, <c>ray_sampler.occupancy_grid</c>): a cube of res³ cells over
 /// [−bound, bound]³, a cell flagged occupied when the SDF at its centre is below the centre-to-corner distance
-/// plus a margin. For a 1-Lipschitz SDF that flags every cell the surface passes through (and the interior, where
-/// the Laplace density is high too). The error-bounded sampler then spends its samples on [first, last] occupied
+/// plus a margin plus beta_factor·β. For a 1-Lipschitz SDF that flags every cell the surface passes through (and the
+/// interior, where the Laplace density is high too), and every cell where the density is not yet negligible. The error-bounded sampler then spends its samples on [first, last] occupied
 /// cell of each ray rather than on [near, far], most of which is air. The grid is rebuilt from the current SDF
 /// every few iterations, so geometry can still grow: by up to the margin per rebuild.
 /// </summary>
@@ -22,9 +22,10 @@ public sealed class OccupancyGrid : IDisposable
 {
     readonly Tensor _occupied; // (res³,) bool, index x·res² + y·res + z
 
-    OccupancyGrid(OccupancyGridOptions o, Tensor occupied, int builtAt, double seconds)
+    OccupancyGrid(OccupancyGridOptions o, Tensor occupied, int builtAt, double seconds, double threshold)
     {
         Options = o;
+        Threshold = threshold;
         _occupied = occupied;
         BuiltAt = builtAt;
         BuildSeconds = seconds;
@@ -39,6 +40,8 @@ public sealed class OccupancyGrid : IDisposable
     public int BuiltAt { get; }
     public double BuildSeconds { get; }
     public double OccupiedFraction { get; }
+    /// <summary>A cell is occupied when the SDF at its centre is below this (scene units).</summary>
+    public double Threshold { get; }
     /// <summary>(res, res, res) bool, for plots and tests.</summary>
     public Tensor Occupied => _occupied.reshape(Resolution, Resolution, Resolution);
 
@@ -53,7 +56,8 @@ public sealed class OccupancyGrid : IDisposable
     }
 
     /// <summary>Evaluates <paramref name="sdf"/> (points (M, 3) → (M, 1)) at every cell centre, <paramref name="chunk"/> points at a time.</summary>
-    public static OccupancyGrid Build(OccupancyGridOptions o, Func<Tensor, Tensor> sdf, Device device, int builtAt, int chunk = 32768)
+    /// <param name="beta">the density's current β (the threshold grows by beta_factor·β).</param>
+    public static OccupancyGrid Build(OccupancyGridOptions o, Func<Tensor, Tensor> sdf, Device device, int builtAt, int chunk = 32768, double beta = 0.0)
     {
         if (o.Resolution <= 0) throw new ArgumentException("ray_sampler.occupancy_grid.resolution must be > 0 to build a grid");
         var sw = System.Diagnostics.Stopwatch.StartNew();
@@ -61,7 +65,7 @@ public sealed class OccupancyGrid : IDisposable
         using var noGrad = no_grad();
         var centres = CellCentres(o, device);
         double cell = 2.0 * o.Bound / o.Resolution;
-        float threshold = (float)(0.5 * Math.Sqrt(3.0) * cell + o.Margin);
+        float threshold = (float)(0.5 * Math.Sqrt(3.0) * cell + o.Margin + o.BetaFactor * beta);
         long n = centres.shape[0];
         if (chunk <= 0) chunk = (int)n;
         var parts = new List<Tensor>();
@@ -73,7 +77,7 @@ public sealed class OccupancyGrid : IDisposable
             parts.Add((s < threshold).logical_or(s.isnan()).MoveToOuterDisposeScope());
         }
         var occupied = cat(parts, 0).DetachFromDisposeScope();
-        return new OccupancyGrid(o, occupied, builtAt, sw.Elapsed.TotalSeconds);
+        return new OccupancyGrid(o, occupied, builtAt, sw.Elapsed.TotalSeconds, threshold);
     }
 
     /// <summary>

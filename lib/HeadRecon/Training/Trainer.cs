@@ -12,7 +12,10 @@ namespace HeadRecon.Training;
 /// <summary>One progress report: iteration, the logged metrics (every loss term, β, PSNR, lr) and timing.</summary>
 public sealed record TrainingProgress(int Iteration, int TotalIterations, IReadOnlyDictionary<string, double> Metrics, double SecondsPerIteration)
 {
-    public TimeSpan Eta => TimeSpan.FromSeconds(SecondsPerIteration * (TotalIterations - Iteration));
+    /// <summary>Wall seconds left before train.max_seconds stops the run (null without a budget).</summary>
+    public double? SecondsLeftInBudget { get; init; }
+
+    public TimeSpan Eta => TimeSpan.FromSeconds(Math.Min(SecondsPerIteration * (TotalIterations - Iteration), SecondsLeftInBudget ?? double.MaxValue));
 
     public string Describe() =>
         $"it {Iteration}/{TotalIterations}  loss {Metrics.GetValueOrDefault("loss"):F4}  rgb {Metrics.GetValueOrDefault("rgb_loss"):F4}  " +
@@ -217,7 +220,10 @@ public sealed class Trainer : IDisposable
                 var record = new Dictionary<string, object> { ["iteration"] = Iteration };
                 foreach (var (key, v) in m) record[key] = v;
                 _metrics.WriteLine(JsonSerializer.Serialize(record));
-                progress?.Report(new TrainingProgress(Iteration, TotalIterations, m, window.Average()));
+                progress?.Report(new TrainingProgress(Iteration, TotalIterations, m, window.Average())
+                {
+                    SecondsLeftInBudget = budget > 0 ? Math.Max(0, budget - wall.Elapsed.TotalSeconds) : null,
+                });
             }
             if (Iteration % CheckpointEvery == 0) SaveCheckpoint();
             if (Iteration % PlotEvery == 0) OnSnapshot?.Invoke(this);

@@ -58,6 +58,13 @@ public class OccupancyGridTests
         // The ball of radius r + halfDiag + margin over the cube, roughly.
         double expected = 4.0 / 3.0 * Math.PI * Math.Pow(Radius + halfDiag + Grid.Margin, 3) / 1.0;
         Assert.InRange(grid.OccupiedFraction, 0.8 * expected, 1.2 * expected);
+
+        // With a large β the density far from the surface is not negligible: the grid must keep beta_factor·β more.
+        using var wide = OccupancyGrid.Build(Grid, SphereSdf, CPU, builtAt: 0, beta: 0.01);
+        Assert.Equal(halfDiag + Grid.Margin + Grid.BetaFactor * 0.01, wide.Threshold, 1e-6);
+        var occWide = wide.Occupied.reshape(-1);
+        Assert.True(occWide[dist < Radius + halfDiag + Grid.Margin + Grid.BetaFactor * 0.01 - 1e-4].all().item<bool>());
+        Assert.True(wide.OccupiedFraction > grid.OccupiedFraction * 1.5, $"{wide.OccupiedFraction} vs {grid.OccupiedFraction}");
     }
 
     [Fact]
@@ -137,7 +144,7 @@ public class OccupancyGridTests
             "model.deformTempGeo_network.deform_network.dims=[16, 16]",
             "model.deformTempGeo_network.implicit_network.dims=[64, 64, 64]",
             "model.ray_sampler.N_samples=8", "model.ray_sampler.N_samples_eval=16", "model.ray_sampler.N_samples_extra=4",
-            "model.ray_sampler.occupancy_grid { resolution = 16, bound = 0.5, update_iters = 10 }",
+            "model.ray_sampler.occupancy_grid { resolution = 16, bound = 0.5, update_iters = 10, beta_factor = 0 }",
         ]);
         manual_seed(3);
         using var model = ModelFactory.Create(conf.Model);
@@ -158,6 +165,9 @@ public class OccupancyGridTests
         var o = model.Render(batch, new Generator(2));
         Assert.False(o.RgbValues.isnan().any().item<bool>());
         Assert.Equal(64L, o.ZVals.shape[0]);
+        // With the default beta_factor (10) and the initial β = 0.1, nothing is far enough from the surface to skip yet.
+        using var early = ModelFactory.Create(conf.Model with { RaySampler = conf.Model.RaySampler with { OccupancyGrid = conf.Model.RaySampler.OccupancyGrid with { BetaFactor = 10 } } });
+        Assert.Equal(1.0, early.OccupancyGridFor(0, code)!.OccupiedFraction);
         // Without the option no grid is built.
         using var plain = ModelFactory.Create(conf.Model with { RaySampler = conf.Model.RaySampler with { OccupancyGrid = new() } });
         Assert.Null(plain.OccupancyGridFor(0, code));
