@@ -228,6 +228,8 @@ public sealed record OccupancyGridOptions
     [ConfKey("resolution")] public int Resolution { get; init; } = 0;
     /// <summary>The grid covers [−bound, bound]³; space outside is treated as empty.</summary>
     [ConfKey("bound")] public double Bound { get; init; } = 1.0;
+    /// <summary>Iterations of each identity between rebuilds of its grid: with k identities trained (one per iteration)
+    /// the grids are rebuilt every update_iters × k iterations.</summary>
     [ConfKey("update_iters")] public int UpdateIters { get; init; } = 50;
     /// <summary>Added to the cell's centre-to-corner distance before comparing with the SDF (scene units).</summary>
     [ConfKey("margin")] public double Margin { get; init; } = 0.02;

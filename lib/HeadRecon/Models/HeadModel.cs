@@ -89,8 +89,13 @@ public abstract class HeadModel : nn.Module
     readonly Dictionary<long, OccupancyGrid> _occupancy = [];
 
     /// <summary>The training iteration, set by the trainer: occupancy grids are rebuilt when it enters a new block of
-    /// ray_sampler.occupancy_grid.update_iters iterations (so a run resumed at a block boundary rebuilds identically).</summary>
+    /// update_iters × <see cref="OccupancyIdentities"/> iterations (so a run resumed at a block boundary rebuilds identically).</summary>
     public int OccupancyStep { get; set; }
+
+    /// <summary>Identities being trained (set by the trainer). Each iteration renders one identity, so a block of
+    /// update_iters × identities iterations uses each about update_iters times and rebuilds each grid once: the rebuild
+    /// cost per iteration stays rebuild / update_iters whether 1 or 31 identities are trained.</summary>
+    public int OccupancyIdentities { get; set; } = 1;
 
     /// <summary>The identity's occupancy grid, (re)built from the current SDF when missing or stale; null when
     /// ray_sampler.occupancy_grid.resolution is 0.</summary>
@@ -98,8 +103,8 @@ public abstract class HeadModel : nn.Module
     {
         var o = Options.RaySampler.OccupancyGrid;
         if (o.Resolution <= 0) return null;
-        int block = OccupancyStep / o.UpdateIters;
-        if (_occupancy.TryGetValue(identity, out var grid) && grid.BuiltAt / o.UpdateIters == block) return grid;
+        long period = (long)o.UpdateIters * Math.Max(1, OccupancyIdentities);
+        if (_occupancy.TryGetValue(identity, out var grid) && grid.BuiltAt / period == OccupancyStep / period) return grid;
         grid?.Dispose();
         var code = shapeCode.detach();
         double beta = density.GetBeta().item<float>();

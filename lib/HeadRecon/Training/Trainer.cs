@@ -162,6 +162,7 @@ public sealed class Trainer : IDisposable
         var generator = new Generator((ulong)HashCode.Combine(Conf.Train.Seed, Iteration, 0x7f4a) & 0x7fffffff, Device);
 
         Model.OccupancyStep = Iteration;
+        Model.OccupancyIdentities = _data.NumIdentities;
         var output = Model.Render(batch, generator);
         var terms = Loss.Compute(output, rgbGt);
         double lossValue = terms.Loss.item<float>();

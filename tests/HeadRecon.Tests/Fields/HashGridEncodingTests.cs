@@ -223,16 +223,6 @@ public class HashGridEncodingTests
         Assert.True(enc.embeddings.grad!.abs().sum().item<float>() > 0);
     }
 
-    static RayBatch SmallBatch(int rays, int identity)
-    {
-        var pose = eye(4).unsqueeze(0);
-        pose[0, 2, 3] = tensor(-1.3f);
-        var k = eye(4).unsqueeze(0);
-        k[0, 0, 0] = tensor(60f); k[0, 1, 1] = tensor(60f); k[0, 0, 2] = tensor(32f); k[0, 1, 2] = tensor(32f);
-        var uv = randint(0, 64, [1, rays, 2]).to(float32);
-        return new RayBatch(uv, pose, k, tensor(new long[] { identity }));
-    }
-
     [Fact]
     public void Stage2ModelWithHashGridRendersAndTrains()
     {
@@ -248,7 +238,7 @@ public class HashGridEncodingTests
         model.train();
         var loss = new HeadLoss(conf.Loss, conf.Model.UseTvLoss);
         Assert.True(loss.UseTvLoss);
-        var output = model.Render(SmallBatch(16, identity: 1));
+        var output = model.Render(HeadRecon.Tests.Models.TrainingStepTests.SmallBatch(16, identity: 1));
         Assert.Equal([16L, 3L], output.RgbValues.shape);
         var terms = loss.Compute(output, rand(1, 16, 3));
         Assert.True(float.IsFinite(terms.Loss.item<float>()));

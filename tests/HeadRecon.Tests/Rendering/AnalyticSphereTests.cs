@@ -11,11 +11,11 @@ public class AnalyticSphereTests
     const float Radius = 0.5f;
     static AnalyticSphereTests() => HeadRecon.Runtime.TorchRuntime.Initialize();
 
-    /// <summary>A 48×48 camera at distance 2 on −z looking at the origin (OpenCV axes), f = 60.</summary>
-    static (Tensor Dirs, Tensor Origins, Tensor Uv) Camera(int res = 48, float f = 60)
+    /// <summary>A res×res camera at <paramref name="distance"/> on −z looking at the origin (OpenCV axes), focal f.</summary>
+    internal static (Tensor Dirs, Tensor Origins, Tensor Uv) Camera(int res = 48, float f = 60, float distance = 2.0f)
     {
         var pose = eye(4).unsqueeze(0);
-        pose[0, 2, 3] = tensor(-2.0f);
+        pose[0, 2, 3] = tensor(-distance);
         var k = eye(4).unsqueeze(0);
         k[0, 0, 0] = tensor(f); k[0, 1, 1] = tensor(f);
         k[0, 0, 2] = tensor(res / 2f); k[0, 1, 2] = tensor(res / 2f);

@@ -17,19 +17,11 @@ public class OccupancyGridTests
 
     static readonly OccupancyGridOptions Grid = new() { Resolution = 32, Bound = 0.5, Margin = 0.02 };
 
-    /// <summary>Rays of a 32×32 camera at distance 1.3 on −z looking at the origin (OpenCV axes), f = 40.</summary>
-    static (Tensor Dirs, Tensor Origins) Camera(int res = 32, float f = 40)
+    /// <summary>Rays of a 32×32 camera at distance 1.3 on −z looking at the origin, f = 40.</summary>
+    static (Tensor Dirs, Tensor Origins) Camera()
     {
-        var pose = eye(4).unsqueeze(0);
-        pose[0, 2, 3] = tensor(-1.3f);
-        var k = eye(4).unsqueeze(0);
-        k[0, 0, 0] = tensor(f); k[0, 1, 1] = tensor(f);
-        k[0, 0, 2] = tensor(res / 2f); k[0, 1, 2] = tensor(res / 2f);
-        var ij = meshgrid([arange(res, dtype: float32), arange(res, dtype: float32)], indexing: "xy");
-        var uv = stack([ij[0].flatten(), ij[1].flatten()], 1).unsqueeze(0);
-        var (dirs, cam) = CameraRays.Compute(uv, pose, k);
-        var d = dirs.reshape(-1, 3);
-        return (d, cam.expand(d.shape[0], 3));
+        var (dirs, origins, _) = AnalyticSphereTests.Camera(32, 40, 1.3f);
+        return (dirs, origins);
     }
 
     /// <summary>(t of the first hit, distance of the ray's closest approach to the origin).</summary>
@@ -159,6 +151,15 @@ public class OccupancyGridTests
         var g1 = model.OccupancyGridFor(0, code);
         Assert.NotSame(g0, g1);
         Assert.Equal(10, g1!.BuiltAt);
+        // With 3 identities trained the period is 3 × update_iters: each identity's grid is rebuilt once per 30 iterations.
+        model.OccupancyIdentities = 3;
+        model.OccupancyStep = 29;
+        Assert.Same(g1, model.OccupancyGridFor(0, code));
+        model.OccupancyStep = 30;
+        Assert.NotSame(g1, model.OccupancyGridFor(0, code));
+        model.OccupancyIdentities = 1;
+        model.OccupancyStep = 30;
+        g1 = model.OccupancyGridFor(0, code)!;
         // The fresh model's SDF is the geometric-init sphere of radius model.implicit_network.bias (0.3 here).
         Assert.InRange(g1.OccupiedFraction, 0.05, 0.6);
         model.train();
