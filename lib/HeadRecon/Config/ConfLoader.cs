@@ -64,6 +64,9 @@ public static class ConfLoader
         if (h.BaseResolution < 1 || h.FinestResolution < h.BaseResolution)
             throw new ConfException($"need 1 ≤ base_resolution ≤ finest_resolution, got {h.BaseResolution} and {h.FinestResolution}", key: "model.displacement_network.hash_grid");
         Positive(h.Bound, "model.displacement_network.hash_grid.bound");
+        if (h.CoarseToFineIters < 0) throw new ConfException($"must be ≥ 0 (0 = off), got {h.CoarseToFineIters}", key: "model.displacement_network.hash_grid.coarse_to_fine_iters");
+        if (h.StartLevels < 1 || h.StartLevels > h.Levels)
+            throw new ConfException($"must be in 1…levels ({h.Levels}), got {h.StartLevels}", key: "model.displacement_network.hash_grid.start_levels");
         var g = c.Model.RaySampler.OccupancyGrid;
         if (g.Resolution < 0) throw new ConfException($"must be ≥ 0 (0 = off), got {g.Resolution}", key: "model.ray_sampler.occupancy_grid.resolution");
         Positive(g.Bound, "model.ray_sampler.occupancy_grid.bound");

@@ -174,6 +174,10 @@ public sealed record HashGridOptions
     [ConfKey("bound")] public double Bound { get; init; } = 0.5;
     /// <summary>Table entries start uniform in ±init_scale (Instant-NGP: 1e-4).</summary>
     [ConfKey("init_scale")] public double InitScale { get; init; } = 1e-4;
+    /// <summary>Coarse to fine (as Neuralangelo): only start_levels levels at first, the finer ones fading in linearly
+    /// over this many iterations; 0 = all levels from the start.</summary>
+    [ConfKey("coarse_to_fine_iters")] public int CoarseToFineIters { get; init; } = 0;
+    [ConfKey("start_levels")] public int StartLevels { get; init; } = 4;
 }
 
 public sealed record RenderingNetworkOptions

@@ -64,6 +64,15 @@ public sealed class HashGridEncoding : nn.Module<Tensor, Tensor>
     public IReadOnlyList<int> Resolutions => _resolutions;
     public int OutputDims => Levels * FeaturesPerLevel;
 
+    /// <summary>How many levels contribute (fractional: the last one partly); <see cref="Levels"/> = all, the default.
+    /// Set by the hash_grid.coarse_to_fine_iters schedule.</summary>
+    public double ActiveLevels { get; set; } = double.PositiveInfinity;
+
+    /// <summary>Active levels at <paramref name="iteration"/>: start_levels, then linearly to all over coarse_to_fine_iters.</summary>
+    public static double ScheduledLevels(HashGridOptions o, int iteration) => o.CoarseToFineIters <= 0
+        ? o.Levels
+        : Math.Min(o.Levels, o.StartLevels + (o.Levels - o.StartLevels) * (double)iteration / o.CoarseToFineIters);
+
     /// <summary>x: (N, 3) in scene units → (N, L·F), level-major. Points outside the cube are clamped to its surface.</summary>
     public override Tensor forward(Tensor x)
     {
@@ -78,6 +87,13 @@ public sealed class HashGridEncoding : nn.Module<Tensor, Tensor>
         var element = ((index + offsets) * f).unsqueeze(2) + arange(f, dtype: int64, device: x.device).view(1, 1, f, 1);
         var values = embeddings.view(-1).index_select(0, element.view(-1)).view(Levels, 8, f, n);
         var features = (weights.unsqueeze(2) * values).sum(1);                     // (L, F, N)
+        if (ActiveLevels < Levels)
+        {
+            // Coarse to fine: level l is weighted by clamp(active − l, 0, 1), so finer levels fade in one by one and
+            // carry no gradient before that (their table rows stay at their init).
+            var ramp = (ActiveLevels - arange(Levels, dtype: float32, device: x.device)).clamp(0.0, 1.0).to(features.dtype);
+            features = features * ramp.view(Levels, 1, 1);
+        }
         return features.permute(2, 0, 1).reshape(n, OutputDims).MoveToOuterDisposeScope();
     }
 

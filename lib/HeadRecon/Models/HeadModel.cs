@@ -66,6 +66,9 @@ public abstract class HeadModel : nn.Module
         foreach (var e in Encodings) e.Alpha = alpha;
     }
 
+    /// <summary>Schedules that follow the training iteration other than the PE window (set by the trainer each step).</summary>
+    public virtual void ApplyIterationSchedules(int iteration) { }
+
     public (Tensor Shape, Tensor Color) Codes(Tensor identity) => (id_shape_embedding.forward(identity), id_color_embedding.forward(identity));
 
     /// <summary>The final SDF at points (M, 3) for one identity's shape code, without gradients bookkeeping:

@@ -29,6 +29,13 @@ public sealed class Stage2Model : HeadModel
     public override IEnumerable<Fields.PositionalEncoding> Encodings =>
         displacement_network.Encoding is { } e ? base.Encodings.Append(e) : base.Encodings;
 
+    /// <summary>The hash grid's coarse-to-fine level schedule (hash_grid.coarse_to_fine_iters; no-op otherwise).</summary>
+    public override void ApplyIterationSchedules(int iteration)
+    {
+        if (displacement_network.HashGrid is { } grid)
+            grid.ActiveLevels = HashGridEncoding.ScheduledLevels(Options.DisplacementNetwork.HashGrid, iteration);
+    }
+
     /// <summary>The original's get_sdf_vals: the sphere clamp (if any) is applied after adding δ.</summary>
     public override Tensor SdfValues(Tensor points, Tensor shapeCode)
     {

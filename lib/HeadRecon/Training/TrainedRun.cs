@@ -31,7 +31,11 @@ public sealed class TrainedRun : IDisposable
         ParameterLoader.Load(model, Checkpoint.ReadParameters(ckpt), Checkpoint.ModelPrefix, strict: true, source: ckpt);
         model.ToDevice(device ?? CPU);
         model.eval();
-        return new TrainedRun(folder, conf, model, Checkpoint.ReadMeta(ckpt), dataset);
+        // The schedules as they stood at the checkpoint, so a run stopped mid-schedule renders as it trained.
+        var meta = Checkpoint.ReadMeta(ckpt);
+        model.SetEncodingAlpha(meta.PeAlpha);
+        model.ApplyIterationSchedules(meta.Iteration);
+        return new TrainedRun(folder, conf, model, meta, dataset);
     }
 
     /// <summary>The identity a stage-2 run was trained for (scan_id), else the first identity.</summary>

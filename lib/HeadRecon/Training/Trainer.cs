@@ -136,6 +136,7 @@ public sealed class Trainer : IDisposable
     {
         foreach (var g in _optimizer.ParamGroups) g.LearningRate = LearningRate;
         Model.SetEncodingAlpha(PeAlpha);
+        Model.ApplyIterationSchedules(Iteration);
     }
 
     int ViewForIteration(int iteration)

@@ -252,6 +252,32 @@ public class HashGridEncodingTests
     }
 
     [Fact]
+    public void CoarseToFineMasksTheFinerLevels()
+    {
+        var o = new HashGridOptions { Levels = 6, FeaturesPerLevel = 2, Log2HashmapSize = 12, InitScale = 1.0, CoarseToFineIters = 100, StartLevels = 2 };
+        Assert.Equal(2.0, HashGridEncoding.ScheduledLevels(o, 0));
+        Assert.Equal(4.0, HashGridEncoding.ScheduledLevels(o, 50));
+        Assert.Equal(6.0, HashGridEncoding.ScheduledLevels(o, 100));
+        Assert.Equal(6.0, HashGridEncoding.ScheduledLevels(o, 1000));
+        Assert.Equal(6.0, HashGridEncoding.ScheduledLevels(o with { CoarseToFineIters = 0 }, 0));
+
+        var enc = new HashGridEncoding(o);
+        manual_seed(8);
+        var x = (rand(64, 3) - 0.5f) * 0.8f;
+        var all = enc.forward(x).reshape(64, 6, 2);
+        enc.ActiveLevels = 2.5;
+        var part = enc.forward(x).reshape(64, 6, 2);
+        TestSupport.AssertClose(all.narrow(1, 0, 2), part.narrow(1, 0, 2), 0, what: "coarse levels");
+        TestSupport.AssertClose(all.select(1, 2) * 0.5f, part.select(1, 2), 1e-6, what: "the half-open level");
+        Assert.Equal(0f, part.narrow(1, 3, 3).abs().max().item<float>());
+        // Masked levels get no gradient: their rows stay as initialised until they fade in.
+        part.sum().backward();
+        var g = enc.embeddings.grad!.reshape(6, -1, 2);
+        Assert.True(g.narrow(0, 0, 3).abs().sum().item<float>() > 0);
+        Assert.Equal(0f, g.narrow(0, 3, 3).abs().max().item<float>());
+    }
+
+    [Fact]
     public void UnknownEncodingIsAConfError()
     {
         var e = Assert.Throws<ConfException>(() => ConfLoader.Load(Quickstart2, ["model.displacement_network.encoding=\"hash\""]));
