@@ -85,10 +85,10 @@ public static class EqualTimeComparison
             "train.max_iterations = 100000000", "train.checkpoint_iters = 100000000", "train.plot_iters = 100000000", budget,
             .. v.Overrides,
         ]);
-        string stage1Init = Path.Combine(root, "stage1-init");
-        var confs = o.Variants.Select(v => Conf(v, stage1Init)).ToList();
         var dup = o.Variants.GroupBy(v => v.Name).FirstOrDefault(g => g.Count() > 1);
         if (dup is not null) throw new ArgumentException($"variant '{dup.Key}' is given twice");
+        string stage1Init = Path.Combine(root, "stage1-init");
+        var confs = o.Variants.Select(v => Conf(v, stage1Init)).ToList();
         Directory.CreateDirectory(root);
 
         if (!File.Exists(Path.Combine(heads, "id.txt")))
@@ -133,8 +133,8 @@ public static class EqualTimeComparison
             results.Add(r);
             onResult?.Invoke(r);
         }
-        WriteAtomically(Path.Combine(root, "comparison.jsonl"), string.Join('\n', results.Select(ToJson)) + "\n");
-        WriteAtomically(Path.Combine(root, "comparison.md"), Table(results, o));
+        Quickstart.WriteAtomically(Path.Combine(root, "comparison.jsonl"), string.Join('\n', results.Select(ToJson)) + "\n");
+        Quickstart.WriteAtomically(Path.Combine(root, "comparison.md"), Table(results, o));
         return results;
     }
 
@@ -156,7 +156,8 @@ public static class EqualTimeComparison
         var sw = Stopwatch.StartNew();
         trainer.Train(Progress(log));
         double seconds = sw.Elapsed.TotalSeconds;
-        File.WriteAllText(Path.Combine(dir, DoneFile), seconds.ToString("R", CultureInfo.InvariantCulture));
+        // The marker that the budget was spent: written atomically, a half-written one would read as a finished run.
+        Quickstart.WriteAtomically(Path.Combine(dir, DoneFile), seconds.ToString("R", CultureInfo.InvariantCulture));
         return (trainer.Iteration, seconds);
     }
 
@@ -184,12 +185,5 @@ public static class EqualTimeComparison
         foreach (var r in results)
             sb.AppendLine(CultureInfo.InvariantCulture, $"| {r.Variant} | {r.Stage} | {r.Iterations} | {r.SecondsPerIteration:F3} | {r.Chamfer:F4} | {r.ChamferOverDiagonal:P2} | {r.HeldOutPsnr:F2} | {string.Join("; ", r.Overrides)} |");
         return sb.ToString();
-    }
-
-    static void WriteAtomically(string path, string text)
-    {
-        var tmp = path + ".tmp";
-        File.WriteAllText(tmp, text);
-        File.Move(tmp, path, overwrite: true);
     }
 }
