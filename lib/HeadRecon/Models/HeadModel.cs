@@ -100,12 +100,18 @@ public abstract class HeadModel : nn.Module
     /// cost per iteration stays rebuild / update_iters whether 1 or 31 identities are trained.</summary>
     public int OccupancyIdentities { get; set; } = 1;
 
+    /// <summary>ray_sampler.occupancy_grid.resolution &gt; 0.</summary>
+    public bool OccupancyGridEnabled => Options.RaySampler.OccupancyGrid.Resolution > 0;
+
+    /// <summary>The identity's grid as last built (no rebuild), or null.</summary>
+    public OccupancyGrid? CurrentOccupancyGrid(long identity) => _occupancy.GetValueOrDefault(identity);
+
     /// <summary>The identity's occupancy grid, (re)built from the current SDF when missing or stale; null when
     /// ray_sampler.occupancy_grid.resolution is 0.</summary>
     public OccupancyGrid? OccupancyGridFor(long identity, Tensor shapeCode)
     {
         var o = Options.RaySampler.OccupancyGrid;
-        if (o.Resolution <= 0) return null;
+        if (!OccupancyGridEnabled) return null;
         long period = (long)o.UpdateIters * Math.Max(1, OccupancyIdentities);
         if (_occupancy.TryGetValue(identity, out var grid) && grid.BuiltAt / period == OccupancyStep / period) return grid;
         grid?.Dispose();
@@ -127,7 +133,8 @@ public abstract class HeadModel : nn.Module
     public SamplerResult SampleRays(Tensor rayDirs, Tensor camLoc, Tensor identity, Tensor shapeCode, bool training, Generator? generator = null)
     {
         RayIntervals? intervals = null;
-        if (OccupancyGridFor(identity.reshape(-1)[0].item<long>(), shapeCode) is { } grid)
+        // Reading the identity index syncs with the device: only when a grid is used.
+        if (OccupancyGridEnabled && OccupancyGridFor(identity.reshape(-1)[0].item<long>(), shapeCode) is { } grid)
             intervals = grid.Intervals(camLoc, rayDirs, Sampler.Near, Sampler.Far);
         return Sampler.Sample(rayDirs, camLoc, p => SdfValues(p, shapeCode), density.GetBeta(), training, generator, intervals);
     }

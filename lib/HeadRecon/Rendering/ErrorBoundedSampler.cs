@@ -187,7 +187,7 @@ public sealed class ErrorBoundedSampler
         var eikIdx = randint(zFinal.shape[1], [rays], generator: generator, device: device);
         var zEik = gather(zFinal, 1, eikIdx.unsqueeze(-1));
         return new SamplerResult(zFinal.MoveToOuterDisposeScope(), zSamples.MoveToOuterDisposeScope(), zEik.MoveToOuterDisposeScope(), totalIters,
-            intervals?.Hit.clone().MoveToOuterDisposeScope());
+            intervals?.Hit); // the caller's tensor, already in the caller's scope
     }
 
     /// <summary>Evaluates <paramref name="sdf"/> on at most <paramref name="chunk"/> points at a time.</summary>

@@ -58,8 +58,6 @@ public sealed class Trainer : IDisposable
     public int Iteration { get; private set; }
     public int TotalIterations { get; }
     public LoadReport? InitReport { get; }
-    /// <summary>True when the last <see cref="Train"/> call stopped at train.max_seconds.</summary>
-    public bool StoppedByTimeLimit { get; private set; }
 
     /// <summary>Optional hook called after each snapshot iteration (e.g. to write PNGs).</summary>
     public Action<Trainer>? OnSnapshot { get; set; }
@@ -182,9 +180,8 @@ public sealed class Trainer : IDisposable
         metrics["pe_alpha"] = PeAlpha;
         metrics["view"] = view;
         metrics["sampler_iters"] = output.SamplerIterations;
-        if (Model.OccupancyGridFor(batch.Identity.reshape(-1)[0].item<long>(), output.ShapeCode) is { } grid)
+        if (Model.OccupancyGridEnabled && Model.CurrentOccupancyGrid(batch.Identity.reshape(-1)[0].item<long>()) is { } grid)
         {
-            // Already built for this iteration by Render: this only reads it.
             metrics["occupied"] = grid.OccupiedFraction;
             if (grid.BuiltAt == Iteration) metrics["occupancy_build_s"] = grid.BuildSeconds;
         }
@@ -206,11 +203,7 @@ public sealed class Trainer : IDisposable
         double budget = Conf.Train.MaxSeconds;
         while (Iteration < end && !cancel.IsCancellationRequested)
         {
-            if (budget > 0 && wall.Elapsed.TotalSeconds >= budget)
-            {
-                StoppedByTimeLimit = true;
-                break;
-            }
+            if (budget > 0 && wall.Elapsed.TotalSeconds >= budget) break;
             _clock.Restart();
             var m = Step();
             double seconds = _clock.Elapsed.TotalSeconds;
