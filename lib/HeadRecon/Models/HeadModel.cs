@@ -139,6 +139,24 @@ public abstract class HeadModel : nn.Module
         return Sampler.Sample(rayDirs, camLoc, p => SdfValues(p, shapeCode), density.GetBeta(), training, generator, intervals);
     }
 
+    /// <summary>The coarse geometry on the 7-point stencil of <see cref="NumericalGradient"/> (model.sdf_gradient =
+    /// "numerical"), shared by both stages: s₁ is clamped at every stencil point before differencing, so GradTheta is
+    /// ∇ of the clamped s₁ as in the analytic path; GradDeform (∇Σ_i Δx_i) only when training.</summary>
+    protected sealed record StencilGeometry(Tensor Points, CoarseGeometry Geometry, Tensor Sdf1, Tensor GradTheta, Tensor? GradDeform, double Step)
+    {
+        /// <summary>[f_def, f_T] at the centre points (narrowed before the concatenation: 1/7 of the rows).</summary>
+        public Tensor CentreFeatures => cat([NumericalGradient.Centre(Geometry.DeformFeature), NumericalGradient.Centre(Geometry.TemplateFeature)], 1);
+    }
+
+    protected StencilGeometry EvaluateCoarseOnStencil(Tensor points, Tensor shapeCode, bool training)
+    {
+        double h = Options.NumericalGradientStep;
+        var xs = NumericalGradient.Stencil(points.detach(), h);
+        var g = deform_temp_geo_network.Evaluate(xs, shapeCode);
+        var sdf1 = ClampToSceneSphere(g.Sdf, xs);
+        return new StencilGeometry(xs, g, sdf1, NumericalGradient.Gradient(sdf1, h), training ? NumericalGradient.Gradient(g.DeltaX, h) : null, h);
+    }
+
     protected static Tensor Gradient(Tensor output, Tensor input, bool createGraph) =>
         autograd.grad([output], [input], [ones_like(output)], retain_graph: true, create_graph: createGraph)[0];
 

@@ -44,13 +44,8 @@ public sealed class Stage1Model : HeadModel
     {
         // Outside training only the normals (and the centre values) are used: no graph over 7× the points.
         using var noGrad = training ? null : no_grad();
-        double h = Options.NumericalGradientStep;
-        var xs = NumericalGradient.Stencil(points.detach(), h);
-        var g = deform_temp_geo_network.Evaluate(xs, shapeCode);
-        var sdf = ClampToSceneSphere(g.Sdf, xs); // clamp each stencil value, then difference: ∇ of the clamped s₁
-        var gradients = NumericalGradient.Gradient(sdf, h);
-        var gradDeform = training ? NumericalGradient.Gradient(g.DeltaX, h) : null;
-        var features = cat([NumericalGradient.Centre(g.DeformFeature), NumericalGradient.Centre(g.TemplateFeature)], 1);
-        return new GeometrySample(NumericalGradient.Centre(sdf), gradients, gradients, NumericalGradient.Centre(g.DeltaX), gradDeform, features, null, null);
+        var c = EvaluateCoarseOnStencil(points, shapeCode, training);
+        return new GeometrySample(NumericalGradient.Centre(c.Sdf1), c.GradTheta, c.GradTheta, NumericalGradient.Centre(c.Geometry.DeltaX), c.GradDeform,
+            c.CentreFeatures, null, null);
     }
 }

@@ -70,21 +70,14 @@ public sealed class Stage2Model : HeadModel
     {
         // Outside training only the normals (and the centre values) are used: no graph over 7× the points.
         using var noGrad = training ? null : no_grad();
-        double h = Options.NumericalGradientStep;
-        var xs = NumericalGradient.Stencil(points.detach(), h);
-        var g = deform_temp_geo_network.Evaluate(xs, shapeCode);
-        var sdf1 = ClampToSceneSphere(g.Sdf, xs);
-        var disp = displacement_network.forward(xs, g.Features);
+        var c = EvaluateCoarseOnStencil(points, shapeCode, training);
+        var disp = displacement_network.forward(c.Points, c.Geometry.Features);
         var deltaSdf = disp.narrow(1, 0, 1);
-        var gradTheta = NumericalGradient.Gradient(sdf1, h);
-        var deltaSdfGrad = NumericalGradient.Gradient(deltaSdf, h);
-        var normals = gradTheta + deltaSdfGrad;
-        var gradDeform = training ? NumericalGradient.Gradient(g.DeltaX, h) : null;
+        var deltaSdfGrad = NumericalGradient.Gradient(deltaSdf, c.Step);
+        var normals = c.GradTheta + deltaSdfGrad;
         var centreDelta = NumericalGradient.Centre(deltaSdf);
-        var dispCentre = NumericalGradient.Centre(disp);
-        var features = cat([NumericalGradient.Centre(g.DeformFeature), NumericalGradient.Centre(g.TemplateFeature),
-            dispCentre.narrow(1, 1, displacement_network.FeatureDim)], 1);
-        return new GeometrySample(NumericalGradient.Centre(sdf1) + centreDelta, normals, gradTheta, NumericalGradient.Centre(g.DeltaX), gradDeform,
-            features, centreDelta, deltaSdfGrad);
+        var features = cat([c.CentreFeatures, NumericalGradient.Centre(disp).narrow(1, 1, displacement_network.FeatureDim)], 1);
+        return new GeometrySample(NumericalGradient.Centre(c.Sdf1) + centreDelta, normals, c.GradTheta, NumericalGradient.Centre(c.Geometry.DeltaX),
+            c.GradDeform, features, centreDelta, deltaSdfGrad);
     }
 }
