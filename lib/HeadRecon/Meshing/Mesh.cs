@@ -82,25 +82,8 @@ public sealed class Mesh
             }
             if (index.Count > maxVertices && g > 2) { g = Math.Max(2, (int)(g * 0.85)); continue; }
             int n = index.Count;
-            var sum = new double[3 * n]; var count = new int[n]; var colorSum = Colors is null ? null : new double[3 * n];
-            for (int i = 0; i < VertexCount; i++)
-            {
-                int c = cluster[i];
-                count[c]++;
-                for (int k = 0; k < 3; k++)
-                {
-                    sum[3 * c + k] += Vertices[3 * i + k];
-                    if (colorSum is not null) colorSum[3 * c + k] += Colors![3 * i + k];
-                }
-            }
-            var v = new float[3 * n];
-            var colors = colorSum is null ? null : new byte[3 * n];
-            for (int c = 0; c < n; c++)
-                for (int k = 0; k < 3; k++)
-                {
-                    v[3 * c + k] = (float)(sum[3 * c + k] / count[c]);
-                    if (colors is not null) colors[3 * c + k] = (byte)Math.Round(colorSum![3 * c + k] / count[c]);
-                }
+            var v = Array.ConvertAll(ClusterMeans(n, cluster, 3, j => Vertices[j]), m => (float)m);
+            var colors = Colors is null ? null : Array.ConvertAll(ClusterMeans(n, cluster, 3, j => Colors[j]), m => (byte)Math.Round(m));
             var faces = new List<int>(Faces.Length / 4);
             for (int t = 0; t < FaceCount; t++)
             {
@@ -113,20 +96,23 @@ public sealed class Mesh
     }
 
     /// <summary>Per-vertex values (<paramref name="width"/> per vertex) averaged over the clusters of <see cref="SimplifiedForDisplay(int, out int[])"/>.</summary>
-    public static float[] AverageByCluster(float[] values, int[] clusterOf, int width = 1)
+    public static float[] AverageByCluster(float[] values, int[] clusterOf, int width = 1) =>
+        Array.ConvertAll(ClusterMeans(clusterOf.Length == 0 ? 0 : clusterOf.Max() + 1, clusterOf, width, j => values[j]), m => (float)m);
+
+    /// <summary>Mean over each of <paramref name="clusters"/> clusters of the <paramref name="width"/> values per element
+    /// (element i's k-th value is value(i·width + k)), in double.</summary>
+    static double[] ClusterMeans(int clusters, int[] clusterOf, int width, Func<int, double> value)
     {
-        int n = clusterOf.Length == 0 ? 0 : clusterOf.Max() + 1;
-        var sum = new double[n * width];
-        var count = new int[n];
+        var sum = new double[clusters * width];
+        var count = new int[clusters];
         for (int i = 0; i < clusterOf.Length; i++)
         {
             count[clusterOf[i]]++;
-            for (int k = 0; k < width; k++) sum[clusterOf[i] * width + k] += values[i * width + k];
+            for (int k = 0; k < width; k++) sum[clusterOf[i] * width + k] += value(i * width + k);
         }
-        var result = new float[n * width];
-        for (int c = 0; c < n; c++)
-            for (int k = 0; k < width; k++) result[c * width + k] = (float)(sum[c * width + k] / Math.Max(1, count[c]));
-        return result;
+        for (int c = 0; c < clusters; c++)
+            for (int k = 0; k < width; k++) sum[c * width + k] /= Math.Max(1, count[c]);
+        return sum;
     }
 
     /// <summary>Returns a copy with every triangle's winding reversed (normals flipped).</summary>
