@@ -75,6 +75,45 @@ public sealed class SyntheticHead
 
     public HeadParameters Parameters => p;
 
+    /// <summary>Millimetres per XML unit: the synthetic family's real-world scale (an adult head is ~150 mm wide).</summary>
+    public const double MillimetresPerUnit = 75.0;
+
+    /// <summary>
+    /// The facial landmarks on this head's surface. Each is placed at its (x, y) from the parameters and moved onto the
+    /// surface along −z from in front of the face (the first hit), so it lies exactly on the zero level set.
+    /// The subject's right is −x (the face looks towards +z, y up).
+    /// </summary>
+    public HeadLandmarks Landmarks()
+    {
+        double mouthY = -0.56, corner = 0.07 * p.Smile;
+        var tip = new Vector3d(0, -0.26 - 0.5 * p.NoseLength, 1.1 + p.NoseLength);
+        double mouthX = 0.22 + 0.03 * p.Smile;
+        var xy = new Dictionary<string, (double X, double Y)>
+        {
+            [HeadLandmarks.RightEyeOuter] = (-(p.EyeSpacing + 0.12), 0.08),
+            [HeadLandmarks.RightEyeInner] = (-(p.EyeSpacing - 0.12), 0.08),
+            [HeadLandmarks.LeftEyeInner] = (p.EyeSpacing - 0.12, 0.08),
+            [HeadLandmarks.LeftEyeOuter] = (p.EyeSpacing + 0.12, 0.08),
+            [HeadLandmarks.RightEye] = (-p.EyeSpacing, 0.08),
+            [HeadLandmarks.LeftEye] = (p.EyeSpacing, 0.08),
+            [HeadLandmarks.NoseTip] = (0, tip.Y),
+            [HeadLandmarks.NoseBase] = (0, tip.Y - 0.12),
+            [HeadLandmarks.MouthRight] = (-mouthX, mouthY + 0.01 + corner),
+            [HeadLandmarks.MouthLeft] = (mouthX, mouthY + 0.01 + corner),
+            [HeadLandmarks.Chin] = (0, -0.98 - p.ChinLength - 0.2),
+        };
+        var (bmin, bmax) = Bounds;
+        var points = new Dictionary<string, Vector3d>();
+        foreach (var (name, (x, y)) in xy)
+        {
+            var origin = new Vector3d(x, y, bmax.Z + 1);
+            if (!HeadRenderer.Trace(this, origin, new Vector3d(0, 0, -1), bmin, bmax, out var hit))
+                throw new InvalidOperationException($"landmark {name}: no surface along −z at ({x:F3}, {y:F3})");
+            points[name] = hit;
+        }
+        return new HeadLandmarks(points);
+    }
+
     /// <summary>Axis-aligned box that contains the whole surface (with margin).</summary>
     public static (Vector3d Min, Vector3d Max) Bounds => (new(-1.45, HeadParameters.NeckCutY - 0.05, -1.45), new(1.45, 1.6, 1.5));
 
