@@ -130,11 +130,13 @@ public abstract class HeadModel : nn.Module
     }
 
     /// <summary>Runs the error-bounded sampler for rays of one identity, limited by its occupancy grid if enabled.</summary>
-    public SamplerResult SampleRays(Tensor rayDirs, Tensor camLoc, Tensor identity, Tensor shapeCode, bool training, Generator? generator = null)
+    /// <param name="identityIndex">the identity on the host, if known (else read from <paramref name="identity"/>, which waits for the device).</param>
+    public SamplerResult SampleRays(Tensor rayDirs, Tensor camLoc, Tensor identity, Tensor shapeCode, bool training, Generator? generator = null,
+        long? identityIndex = null)
     {
         RayIntervals? intervals = null;
-        // Reading the identity index syncs with the device: only when a grid is used.
-        if (OccupancyGridEnabled && OccupancyGridFor(identity.reshape(-1)[0].item<long>(), shapeCode) is { } grid)
+        // Reading the identity index syncs with the device: only when a grid is used and the caller did not give it.
+        if (OccupancyGridEnabled && OccupancyGridFor(identityIndex ?? identity.reshape(-1)[0].item<long>(), shapeCode) is { } grid)
             intervals = grid.Intervals(camLoc, rayDirs, Sampler.Near, Sampler.Far);
         return Sampler.Sample(rayDirs, camLoc, p => SdfValues(p, shapeCode), density.GetBeta(), training, generator, intervals);
     }
@@ -178,7 +180,7 @@ public abstract class HeadModel : nn.Module
         Tensor? limited = null;
         if (fixedZVals is null)
         {
-            sampled ??= SampleRays(rayDirs, camLoc, batch.Identity, shapeCode, train, generator);
+            sampled ??= SampleRays(rayDirs, camLoc, batch.Identity, shapeCode, train, generator, batch.IdentityIndex);
             zVals = sampled.ZVals;
             limited = sampled.Limited;
             samplerIterations = sampled.Iterations;

@@ -6,6 +6,9 @@ namespace HeadRecon.Runtime;
 /// <summary>
 /// Process-wide set-up for TorchSharp: FTZ/DAZ before the first torch op, thread count, device choice.
 /// Call <see cref="Initialize"/> once at the start of every entry point (CLI, tests, notebooks).
+/// The CPU tuning is harmless where a GPU does the work: FTZ/DAZ only changes the host's SSE arithmetic (CUDA kernels
+/// have their own denormal handling) and the thread count only libtorch's CPU pool; the MKL code-path change is not
+/// applied when a CUDA device is visible.
 /// </summary>
 public static class TorchRuntime
 {
@@ -24,6 +27,8 @@ public static class TorchRuntime
 
     public static bool FlushDenormals { get; private set; }
     public static int Threads { get; private set; }
+    /// <summary>libtorch sees a CUDA device (a CUDA build on a machine with a GPU).</summary>
+    public static bool CudaVisible { get; private set; }
 
     /// <summary>Enables FTZ/DAZ (before libtorch creates its thread pool) and sets the intra-op thread count.</summary>
     public static void Initialize(int? threads = null)
@@ -40,7 +45,12 @@ public static class TorchRuntime
             FlushDenormals = ftz;
             // Loads libtorch; MKL's code path must be chosen before the first matrix product.
             torch.InitializeDeviceType(DeviceType.CPU);
-            MklCodePath.Apply();
+            CudaVisible = cuda.is_available();
+            // MKL's kernels are off the hot path on a GPU machine, and its libtorch is not the one the patch was written for.
+            if (CudaVisible && Environment.GetEnvironmentVariable(MklCodePath.EnvironmentVariable) != "1")
+                MklCodePath.Skip($"not applied: a CUDA device is visible ({MklCodePath.EnvironmentVariable}=1 applies it anyway)");
+            else
+                MklCodePath.Apply();
             int n = threads ?? ThreadsFromEnvironment() ?? Environment.ProcessorCount;
             torch.set_num_threads(Math.Max(1, n));
             Threads = torch.get_num_threads();

@@ -158,7 +158,8 @@ public sealed class Trainer : IDisposable
         int pixelSeed = Conf.Train.RedrawPixelsEveryIteration ? Iteration : Iteration / _data.ViewCount;
         var rng = new Random(HashCode.Combine(Conf.Train.Seed, pixelSeed, 0x9e37));
         var (batch, rgbGt) = _data.SamplePixels(view, Conf.Train.NumPixels, rng, Device);
-        var generator = new Generator((ulong)HashCode.Combine(Conf.Train.Seed, Iteration, 0x7f4a) & 0x7fffffff, Device);
+        // A CPU generator whatever the device (TorchSharp's are; see RandomDraws): the same draws on every device.
+        var generator = new Generator((ulong)HashCode.Combine(Conf.Train.Seed, Iteration, 0x7f4a) & 0x7fffffff);
 
         Model.OccupancyStep = Iteration;
         Model.OccupancyIdentities = _data.NumIdentities;
@@ -171,16 +172,20 @@ public sealed class Trainer : IDisposable
         terms.Loss.backward();
         _optimizer.step();
 
+        // Every logged value in one copy to the host (on a GPU each item() waits for the device).
+        var named = terms.Named().ToList();
+        var mseT = (output.RgbValues.detach() - rgbGt.reshape(-1, 3)).pow(2).mean();
+        float[] host = cat([.. named.Select(t => t.Value.detach().reshape(1)), mseT.reshape(1), Model.density.GetBeta().detach().reshape(1)]).to(float32).cpu().data<float>().ToArray();
         var metrics = new Dictionary<string, double>();
-        foreach (var (name, value) in terms.Named()) metrics[name] = value.item<float>();
-        double mse = (output.RgbValues.detach() - rgbGt.reshape(-1, 3)).pow(2).mean().item<float>();
+        for (int i = 0; i < named.Count; i++) metrics[named[i].Name] = host[i];
+        double mse = host[named.Count];
         metrics["psnr"] = -10.0 * Math.Log10(Math.Max(mse, 1e-12));
-        metrics["beta"] = Model.density.GetBeta().item<float>();
+        metrics["beta"] = host[named.Count + 1];
         metrics["lr"] = LearningRate;
         metrics["pe_alpha"] = PeAlpha;
         metrics["view"] = view;
         metrics["sampler_iters"] = output.SamplerIterations;
-        if (Model.OccupancyGridEnabled && Model.CurrentOccupancyGrid(batch.Identity.reshape(-1)[0].item<long>()) is { } grid)
+        if (Model.OccupancyGridEnabled && Model.CurrentOccupancyGrid(batch.IdentityIndex ?? batch.Identity.reshape(-1)[0].item<long>()) is { } grid)
         {
             metrics["occupied"] = grid.OccupiedFraction;
             if (grid.BuiltAt == Iteration) metrics["occupancy_build_s"] = grid.BuildSeconds;
