@@ -172,6 +172,7 @@ out="$(cd "$out" && pwd)"; work="$(cd "$work" && pwd)"; kit="$(cd "$kit" && pwd)
 log="$out/gpu-run.log"
 : > "$log"
 exec > >(tee -a "$log") 2>&1
+tee_pid=$!
 run_start=$(date +%s)
 json_escape() { local s="${1//\\/\\\\}"; s="${s//\"/\\\"}"; s="${s//$'\n'/\\n}"; s="${s//$'\r'/}"; s="${s//$'\t'/\\t}"; printf '%s' "$s"; }
 step_json=()
@@ -460,4 +461,13 @@ elif [[ -n "$stop_reason" ]]; then
 else
   echo "run-on-gpu: all steps passed in $(( $(date +%s) - run_start )) s: ${plan[*]}"
 fi
+# Let tee write the last lines before the process ends.
+exec 1>&- 2>&-
+wait "$tee_pid" 2>/dev/null
+# What comes back from the device machine is limited per file (16 MiB): keep the head and the tail of anything larger.
+for f in "$out"/*; do
+  if [[ -f "$f" && $(stat -c %s "$f") -gt 15728640 ]]; then
+    { head -c 7340032 "$f"; printf '\n[… %s bytes cut by run-on-gpu.sh …]\n' "$(stat -c %s "$f")"; tail -c 7340032 "$f"; } > "$f.cut" && mv -f "$f.cut" "$f"
+  fi
+done
 exit $status
