@@ -57,7 +57,7 @@ public class SweepCliTests(TinyHeadsFixture heads)
     public void SigtermStopsATaskWithACheckpointAndTheNextAttemptContinuesFromIt()
     {
         using var dir = new TempDir();
-        string sweep = TinySweep.Write(dir.Path, heads.Heads, iterations: 40, stage1Iterations: 2);
+        string sweep = TinySweep.Write(dir.Path, heads.Heads, iterations: 24, stage1Iterations: 2);
         var plan = SweepPlan.Load(sweep);
         var st1 = CliProcess.Run(["sweep", "task", sweep, "--name", "stage1", "--device", "cpu"], null);
         Assert.True(st1.Code == 0, st1.Err + st1.Out);
@@ -83,22 +83,22 @@ public class SweepCliTests(TinyHeadsFixture heads)
             stoppedAt = TinySweep.LastIteration(metrics);
         }
         // The only checkpoint of this run is the one SIGTERM wrote (checkpoint_iters is beyond the run), at the last logged iteration.
-        Assert.InRange(stoppedAt, 5, 39);
+        Assert.InRange(stoppedAt, 5, 23);
         Assert.Equal(stoppedAt, Checkpoint.ReadMeta(Path.Combine(folder, "checkpoints", "latest.ckpt")).Iteration);
         var status = CliProcess.Run(["sweep", "status", sweep], null);
-        Assert.Matches($@"\n0 +101 +pending +{stoppedAt}/40 +stopped at iteration {stoppedAt}", status.Out);
+        Assert.Matches($@"\n0 +101 +pending +{stoppedAt}/24 +stopped at iteration {stoppedAt}", status.Out);
 
         var resumed = CliProcess.Run(["sweep", "task", sweep, "--index", "0", "--device", "cpu"], null, timeoutMs: 600_000);
         Assert.True(resumed.Code == 0, resumed.Err + resumed.Out);
-        Assert.Contains($"resuming at iteration {stoppedAt}/40", resumed.Out);
+        Assert.Contains($"resuming at iteration {stoppedAt}/24", resumed.Out);
         var record = SweepTask.ReadRecord(folder)!;
         Assert.Equal(2, record.Attempts.Count);
         Assert.Equal(("stopped", stoppedAt), (record.Attempts[0].Outcome, record.Attempts[0].EndIteration!.Value));
         Assert.Equal("0", record.Attempts[0].SlurmArrayTaskId);
-        Assert.Equal((stoppedAt, "done", 40), (record.Attempts[1].StartIteration, record.Attempts[1].Outcome, record.Attempts[1].EndIteration!.Value));
-        // The log continues: iterations 1…40, each once.
+        Assert.Equal((stoppedAt, "done", 24), (record.Attempts[1].StartIteration, record.Attempts[1].Outcome, record.Attempts[1].EndIteration!.Value));
+        // The log continues: iterations 1…24, each once.
         var its = File.ReadLines(metrics).Select(l => JsonDocument.Parse(l).RootElement.GetProperty("iteration").GetInt32()).ToList();
-        Assert.Equal(Enumerable.Range(1, 40), its);
+        Assert.Equal(Enumerable.Range(1, 24), its);
         Assert.Equal(2, SweepTask.ReadResult(folder)!.Attempts);
     }
 
