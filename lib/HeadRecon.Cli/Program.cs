@@ -1,16 +1,17 @@
 using System.CommandLine;
 using System.Diagnostics;
+using HeadRecon.Cli;
 using HeadRecon.Cli.Commands;
 using HeadRecon.Runtime;
 
 // Some settings only work when present before the process starts (OpenMP reads OMP_WAIT_POLICY and glibc its
 // malloc tunables at start-up): re-launch once with them set, unless the caller opted out.
 var missing = TorchRuntime.MissingLaunchEnvironment().ToList();
-if (missing.Count > 0 && Environment.GetEnvironmentVariable("HEADRECON_NO_RELAUNCH") is null && Environment.ProcessPath is string self)
+if (missing.Count > 0 && Environment.GetEnvironmentVariable("HEADRECON_NO_RELAUNCH") is null && Environment.ProcessPath is not null)
 {
-    var psi = new ProcessStartInfo(self) { UseShellExecute = false };
-    if (Path.GetFileNameWithoutExtension(self) == "dotnet") psi.ArgumentList.Add(typeof(Program).Assembly.Location);
-    foreach (var a in args) psi.ArgumentList.Add(a);
+    var self = SelfCommand.Arguments();
+    var psi = new ProcessStartInfo(self[0]) { UseShellExecute = false };
+    foreach (var a in self.Skip(1).Concat(args)) psi.ArgumentList.Add(a);
     foreach (var (k, v) in TorchRuntime.LaunchEnvironment) psi.Environment[k] = v;
     psi.Environment["HEADRECON_NO_RELAUNCH"] = "1";
     using var child = Process.Start(psi)!;
@@ -31,6 +32,7 @@ var root = new RootCommand("headrecon — deformable-model-driven neural head re
     QuickstartCommand.Create(),
     BenchCommand.Create(),
     CompareCommand.Create(),
+    SweepCommand.Create(),
 };
 try
 {

@@ -177,7 +177,8 @@ public static class ConfLoader
         return new ConfException("unknown key" + hint, src, full);
     }
 
-    static int Levenshtein(string a, string b)
+    /// <summary>Edit distance, for "did you mean" hints.</summary>
+    internal static int Levenshtein(string a, string b)
     {
         var prev = new int[b.Length + 1];
         var cur = new int[b.Length + 1];
