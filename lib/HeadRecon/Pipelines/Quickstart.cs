@@ -126,6 +126,7 @@ public static class Quickstart
         var data = DatasetTrainingData.Open(conf);
         bool exists = File.Exists(Path.Combine(runDir, "conf.conf"));
         using var trainer = exists ? Trainer.Resume(runDir, data, device) : Trainer.Start(conf, data, runDir, device);
+        foreach (var note in trainer.ResumeNotes) log($"{title}: note: {note}");
         if (trainer.Iteration >= trainer.TotalIterations)
         {
             log($"{title}: already trained ({trainer.Iteration} iterations), reusing {runDir}");
