@@ -22,7 +22,7 @@ public static partial class AtomicFile
         string full = Path.GetFullPath(path);
         string dir = Path.GetDirectoryName(full)!;
         string name = Path.GetFileName(full);
-        string tmp = Path.Combine(dir, $".{name}.{s_host}.{Environment.ProcessId}.{Random.Shared.Next():x8}.tmp");
+        string tmp = TempPathFor(full, Environment.ProcessId);
         try
         {
             Directory.CreateDirectory(dir);
@@ -42,6 +42,10 @@ public static partial class AtomicFile
             throw;
         }
     }
+
+    /// <summary>A fresh temp name for <paramref name="fullPath"/> written by process <paramref name="pid"/> of this host.</summary>
+    internal static string TempPathFor(string fullPath, int pid) =>
+        Path.Combine(Path.GetDirectoryName(fullPath)!, $".{Path.GetFileName(fullPath)}.{s_host}.{pid}.{Random.Shared.Next():x8}.tmp");
 
     public static void WriteAllText(string path, string text) => WriteAllBytes(path, new UTF8Encoding(false).GetBytes(text));
 

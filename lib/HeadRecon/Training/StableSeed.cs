@@ -36,7 +36,13 @@ public sealed class StableRandom(ulong seed) : Random
 {
     ulong _state = seed;
 
-    public ulong NextUInt64() => StableSeed.SplitMix64(_state += 0x9E3779B97F4A7C15UL);
+    /// <summary>The SplitMix64 sequence from the seed (seed 0 gives 0xE220A8397B1DCDAF, 0x6E789E6AA1B965F4, …).</summary>
+    public ulong NextUInt64()
+    {
+        ulong r = StableSeed.SplitMix64(_state);
+        _state += 0x9E3779B97F4A7C15UL;
+        return r;
+    }
 
     /// <summary>Uniform in [0, bound) without modulo bias (Lemire's multiply-shift with rejection).</summary>
     public ulong NextBelow(ulong bound)

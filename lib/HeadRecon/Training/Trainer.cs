@@ -169,8 +169,15 @@ public sealed class Trainer : IDisposable
             {
                 throw new InvalidDataException($"{latestProblem.Message}; the previous checkpoint is damaged too ({e.Message})", latestProblem);
             }
+            string aside = "";
+            if (latestProblem is not null)
+            {
+                // Out of the way, so the next save does not keep the damaged file as the previous checkpoint.
+                File.Move(run.LatestCheckpoint, run.LatestCheckpoint + ".damaged", overwrite: true);
+                aside = $"; the damaged file is kept as {Path.GetFileName(run.LatestCheckpoint)}.damaged";
+            }
             notes.Add((latestProblem?.Message ?? $"{run.LatestCheckpoint}: missing (the run was stopped while replacing it)") +
-                      $"; resuming from the previous checkpoint {run.PreviousCheckpoint} (iteration {previous.Meta.Iteration}) instead");
+                      $"; resuming from the previous checkpoint {run.PreviousCheckpoint} (iteration {previous.Meta.Iteration}) instead{aside}");
             return previous;
         }
         if (latestProblem is not null) throw latestProblem;
