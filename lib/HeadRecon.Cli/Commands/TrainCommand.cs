@@ -108,7 +108,9 @@ public sealed class ConsoleProgress : IProgress<TrainingProgress>
 
 /// <summary>
 /// SIGTERM (Slurm's preemption and time limit, kill) and SIGINT (Ctrl-C) ask training to stop after the current
-/// iteration and write a checkpoint; a second signal of the same kind ends the process at once.
+/// iteration and write a checkpoint. A second Ctrl-C ends the process at once; a repeated SIGTERM is ignored, since a
+/// scheduler may deliver it to every process of the job (the relaunching parent forwards its copy too) and sends
+/// SIGKILL itself when its grace time is over.
 /// </summary>
 public sealed class StopSignal : IDisposable
 {
@@ -127,10 +129,15 @@ public sealed class StopSignal : IDisposable
 
     void Handle(PosixSignalContext context)
     {
-        if (Received is not null) return; // the second one: default handling terminates the process
+        if (Received is not null)
+        {
+            // A second Ctrl-C: default handling terminates the process.
+            context.Cancel = !(context.Signal == PosixSignal.SIGINT && Received == PosixSignal.SIGINT);
+            return;
+        }
         Received = context.Signal;
         context.Cancel = true;
-        Console.Error.WriteLine($"headrecon: {context.Signal} received: stopping after this iteration and writing a checkpoint (send it again to stop at once)");
+        Console.Error.WriteLine($"headrecon: {context.Signal} received: stopping after this iteration and writing a checkpoint" + (context.Signal == PosixSignal.SIGINT ? " (Ctrl-C again to stop at once)" : ""));
         _cts.Cancel();
     }
 

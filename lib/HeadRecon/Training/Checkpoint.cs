@@ -29,9 +29,13 @@ public static class Checkpoint
     public const string ModelPrefix = "param/";
     public const string MetaMember = "meta.json";
     public const string OptimizerMember = "optimizer.bin";
+    /// <summary>Occupancy grids: "occupancy/&lt;identity&gt;.bin" (a byte per cell) and ".json" (built_at, threshold).</summary>
+    public const string OccupancyPrefix = "occupancy/";
 
-    /// <summary>Writes the checkpoint; with <paramref name="keepPreviousAs"/> the checkpoint it replaces is kept under that name.</summary>
-    public static void Save(string path, nn.Module model, OptimizerHelper? optimizer, CheckpointMeta meta, string? keepPreviousAs = null)
+    /// <summary>Writes the checkpoint; with <paramref name="keepPreviousAs"/> the checkpoint it replaces is kept under that name.
+    /// <paramref name="extraMembers"/> (e.g. the occupancy grids) are stored and hashed like the rest.</summary>
+    public static void Save(string path, nn.Module model, OptimizerHelper? optimizer, CheckpointMeta meta, string? keepPreviousAs = null,
+                            IEnumerable<(string Name, byte[] Bytes)>? extraMembers = null)
     {
         var members = new List<(string Name, byte[] Bytes)>();
         foreach (var (name, t) in model.state_dict())
@@ -47,6 +51,7 @@ public static class Checkpoint
             using (var w = new BinaryWriter(ms, Encoding.UTF8, leaveOpen: true)) optimizer.save_state_dict(w);
             members.Add((OptimizerMember, ms.ToArray()));
         }
+        members.AddRange(extraMembers ?? []);
         var withHash = meta with { ContentSha256 = ContentHash(members) };
         members.Add((MetaMember, JsonSerializer.SerializeToUtf8Bytes(withHash, new JsonSerializerOptions { WriteIndented = true })));
         AtomicFile.Write(path, fs =>

@@ -58,17 +58,9 @@ public sealed class StableRandom(ulong seed) : Random
 
     public override int Next() => (int)NextBelow(int.MaxValue);
 
-    public override int Next(int maxValue)
-    {
-        ArgumentOutOfRangeException.ThrowIfNegative(maxValue);
-        return maxValue == 0 ? 0 : (int)NextBelow((ulong)maxValue);
-    }
+    public override int Next(int maxValue) => (int)NextInt64(maxValue);
 
-    public override int Next(int minValue, int maxValue)
-    {
-        ArgumentOutOfRangeException.ThrowIfGreaterThan(minValue, maxValue);
-        return minValue == maxValue ? minValue : (int)(minValue + (long)NextBelow((ulong)((long)maxValue - minValue)));
-    }
+    public override int Next(int minValue, int maxValue) => (int)NextInt64(minValue, maxValue);
 
     public override long NextInt64() => (long)NextBelow(long.MaxValue);
 

@@ -113,6 +113,7 @@ public sealed class Trainer : IDisposable
             resumeFrom.LoadOptimizer(_optimizer);
             Iteration = resumeFrom.Meta.Iteration;
             LastCheckpointIteration = Iteration;
+            RestoreOccupancyGrids(resumeFrom);
         }
         ApplySchedules();
     }
@@ -304,9 +305,42 @@ public sealed class Trainer : IDisposable
     {
         Checkpoint.Save(Run.LatestCheckpoint, Model, _optimizer,
             new CheckpointMeta(Iteration, TotalIterations, Model is Stage1Model ? "stage1" : "stage2", LearningRate, Conf.Train.Seed, PeAlpha, DateTime.UtcNow.ToString("O")),
-            keepPreviousAs: Run.PreviousCheckpoint);
+            keepPreviousAs: Run.PreviousCheckpoint, extraMembers: OccupancyMembers());
         LastCheckpointIteration = Iteration;
     }
+
+    // The grids in use are part of the state: rebuilt on resume from later weights, they would sample differently
+    // until the next scheduled rebuild.
+    IEnumerable<(string, byte[])> OccupancyMembers()
+    {
+        foreach (var (identity, grid) in Model.OccupancyGrids.OrderBy(kv => kv.Key))
+        {
+            yield return ($"{Checkpoint.OccupancyPrefix}{identity}.bin", grid.ToBytes());
+            yield return ($"{Checkpoint.OccupancyPrefix}{identity}.json", JsonSerializer.SerializeToUtf8Bytes(new OccupancyGridState(grid.BuiltAt, grid.Threshold)));
+        }
+    }
+
+    void RestoreOccupancyGrids(CheckpointFile ckpt)
+    {
+        if (!Model.OccupancyGridEnabled) return;
+        foreach (var name in ckpt.MemberNames.Where(n => n.StartsWith(Checkpoint.OccupancyPrefix, StringComparison.Ordinal) && n.EndsWith(".json", StringComparison.Ordinal)))
+        {
+            string stem = name[..^5];
+            long identity = long.Parse(stem[Checkpoint.OccupancyPrefix.Length..], System.Globalization.CultureInfo.InvariantCulture);
+            var state = JsonSerializer.Deserialize<OccupancyGridState>(ckpt.Member(name))
+                        ?? throw new InvalidDataException($"{ckpt.Path}: unreadable {name}");
+            try
+            {
+                Model.RestoreOccupancyGrid(identity, Rendering.OccupancyGrid.FromBytes(Conf.Model.RaySampler.OccupancyGrid, ckpt.Member(stem + ".bin"), state.BuiltAt, state.Threshold, Device));
+            }
+            catch (Exception e) when (e is InvalidDataException or KeyNotFoundException)
+            {
+                throw new InvalidDataException($"{ckpt.Path}: {stem}: {e.Message}", e);
+            }
+        }
+    }
+
+    sealed record OccupancyGridState(int BuiltAt, double Threshold);
 
     StreamWriter OpenMetrics()
     {

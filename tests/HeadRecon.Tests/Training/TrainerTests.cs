@@ -42,6 +42,21 @@ public class TrainerTests(TinyHeadsFixture heads)
     }
 
     [Fact]
+    public void ResumedRunWithAnOccupancyGridEqualsUninterruptedRun()
+    {
+        // Grids rebuilt every 3 × 2 identities = 6 iterations, the resume at 4: the grid in use must come from the
+        // checkpoint (built at 0 or 1), not be rebuilt from the weights at 4. A large lr makes that difference visible.
+        using var dir = new TempDir();
+        var conf = heads.Stage1(8, "train.learning_rate=1e-2",
+            "model.ray_sampler.occupancy_grid { resolution = 16, bound = 0.8, update_iters = 3, margin = 0.0, beta_factor = 0.0 }");
+        var data = DatasetTrainingData.Open(conf);
+        using (var t = Trainer.Start(conf, data, dir["a"], CPU)) t.Train();
+        using (var t = Trainer.Start(conf, data, dir["b"], CPU)) t.Train(stopAfter: 4);
+        using (var t = Trainer.Resume(dir["b"], data, CPU)) t.Train();
+        CliRunTests.AssertSameContent(Path.Combine(dir["a"], "checkpoints", "latest.ckpt"), Path.Combine(dir["b"], "checkpoints", "latest.ckpt"));
+    }
+
+    [Fact]
     public void Stage2LoadsStage1WithTheDocumentedMissingAndDroppedParts()
     {
         using var dir = new TempDir();
