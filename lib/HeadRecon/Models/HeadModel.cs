@@ -92,7 +92,8 @@ public abstract class HeadModel : nn.Module
     readonly Dictionary<long, OccupancyGrid> _occupancy = [];
 
     /// <summary>The training iteration, set by the trainer: occupancy grids are rebuilt when it enters a new block of
-    /// update_iters × <see cref="OccupancyIdentities"/> iterations (so a run resumed at a block boundary rebuilds identically).</summary>
+    /// update_iters × <see cref="OccupancyIdentities"/> iterations (the checkpoint keeps the grids in use, so a resumed run
+    /// uses the same grids until the same rebuild).</summary>
     public int OccupancyStep { get; set; }
 
     /// <summary>Identities being trained (set by the trainer). Each iteration renders one identity, so a block of
@@ -120,6 +121,16 @@ public abstract class HeadModel : nn.Module
         grid = OccupancyGrid.Build(o, p => SdfValues(p, code), shapeCode.device, OccupancyStep, Options.RaySampler.SdfChunk, beta);
         _occupancy[identity] = grid;
         return grid;
+    }
+
+    /// <summary>The grids in use, by identity (a checkpoint keeps them, so a resumed run samples exactly as it would have).</summary>
+    public IReadOnlyDictionary<long, OccupancyGrid> OccupancyGrids => _occupancy;
+
+    /// <summary>Puts back a grid saved with the weights it belongs to.</summary>
+    public void RestoreOccupancyGrid(long identity, OccupancyGrid grid)
+    {
+        if (_occupancy.Remove(identity, out var old)) old.Dispose();
+        _occupancy[identity] = grid;
     }
 
     /// <summary>Forgets every occupancy grid (after loading other weights).</summary>

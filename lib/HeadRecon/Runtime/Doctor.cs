@@ -50,8 +50,8 @@ public static class Doctor
         checks.Add(new("MKL code path", MklCodePath.Status, !onCpu || !MklCodePath.Status.StartsWith("unchanged", StringComparison.Ordinal),
             "matrix products run MKL's AVX2 kernels at about half speed on this AMD CPU"));
         var missing = TorchRuntime.MissingLaunchEnvironment().ToList();
-        checks.Add(new("launch environment", missing.Count == 0 ? "OMP_WAIT_POLICY=PASSIVE, malloc tuning set" : "missing " + string.Join(" ", missing),
-            missing.Count == 0, "launch through `headrecon` (it sets these before the process starts)"));
+        checks.Add(new("launch environment", missing.Count == 0 ? string.Join(" ", TorchRuntime.LaunchEnvironment.Select(kv => $"{kv.Key}={kv.Value}")) : "missing " + string.Join(" ", missing),
+            missing.Count == 0, "launch through `headrecon` (it sets these from lib/HeadRecon/Runtime/launch.env before the process starts)"));
         checks.Add(new("CUDA", cuda.is_available() ? $"available ({cuda.device_count()} device(s))" : "not available", true));
         if (dev is null)
         {

@@ -15,15 +15,26 @@ public static class TorchRuntime
     static readonly object s_lock = new();
     static bool s_initialized;
 
-    /// <summary>Environment variables that only take effect when set before the process starts.</summary>
-    public static readonly IReadOnlyDictionary<string, string> LaunchEnvironment = new Dictionary<string, string>
+    /// <summary>Environment variables that only take effect when set before the process starts, from Runtime/launch.env
+    /// (embedded; the shell scripts source the same file).</summary>
+    public static readonly IReadOnlyDictionary<string, string> LaunchEnvironment = ReadLaunchEnvironment();
+
+    static Dictionary<string, string> ReadLaunchEnvironment()
     {
-        // Idle OpenMP workers sleep instead of spinning: spinning steals the second core from the main thread.
-        ["OMP_WAIT_POLICY"] = "PASSIVE",
-        // Keep large activation buffers in the heap instead of mapping them afresh each iteration (page faults).
-        ["MALLOC_MMAP_MAX_"] = "0",
-        ["MALLOC_TRIM_THRESHOLD_"] = "17179869184",
-    };
+        using var s = typeof(TorchRuntime).Assembly.GetManifestResourceStream("HeadRecon.launch.env")
+                      ?? throw new InvalidOperationException("HeadRecon.dll lacks its embedded launch.env");
+        using var r = new StreamReader(s);
+        var env = new Dictionary<string, string>(StringComparer.Ordinal);
+        while (r.ReadLine() is { } line)
+        {
+            line = line.Trim();
+            if (line.Length == 0 || line.StartsWith('#')) continue;
+            int eq = line.IndexOf('=');
+            if (eq <= 0) throw new InvalidDataException($"launch.env: '{line}' is not KEY=VALUE");
+            env[line[..eq]] = line[(eq + 1)..];
+        }
+        return env;
+    }
 
     public static bool FlushDenormals { get; private set; }
     public static int Threads { get; private set; }

@@ -148,7 +148,7 @@ public static class SlurmExecutor
     public static IReadOnlyList<SlurmSubmission> Submissions(SweepPlan plan) => SweepTask.ReadJson<List<SlurmSubmission>>(JobsFile(plan)) ?? [];
 
     static void Record(SweepPlan plan, SlurmSubmission s) =>
-        Pipelines.Quickstart.WriteAtomically(JobsFile(plan), JsonSerializer.Serialize(Submissions(plan).Append(s).ToList(), SweepTask.Json));
+        IO.AtomicFile.WriteAllText(JobsFile(plan), JsonSerializer.Serialize(Submissions(plan).Append(s).ToList(), SweepTask.Json));
 
     static string? QueuedStage1(SweepPlan plan)
     {

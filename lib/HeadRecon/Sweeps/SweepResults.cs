@@ -42,7 +42,7 @@ public static class SweepResults
         var table = rows.Select(r => Cells(r, settingColumns, metricColumns)).ToList();
         Directory.CreateDirectory(plan.MetaDir);
         string csv = Path.Combine(plan.MetaDir, "results.csv");
-        Quickstart.WriteAtomically(csv, string.Join('\n', new[] { columns }.Concat(table).Select(c => string.Join(',', c.Select(CsvField)))) + "\n");
+        IO.AtomicFile.WriteAllText(csv, string.Join('\n', new[] { columns }.Concat(table).Select(c => string.Join(',', c.Select(CsvField)))) + "\n");
         string? plot = null;
         if (metric is not null)
         {
@@ -58,7 +58,7 @@ public static class SweepResults
             File.Move(tmp, plot, overwrite: true);
         }
         string md = Path.Combine(plan.MetaDir, "results.md");
-        Quickstart.WriteAtomically(md, Markdown(plan, rows, columns, table, metric));
+        IO.AtomicFile.WriteAllText(md, Markdown(plan, rows, columns, table, metric));
         return new CollectedResults(rows, columns, csv, md, plot, metric);
     }
 

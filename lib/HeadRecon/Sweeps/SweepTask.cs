@@ -143,7 +143,7 @@ public static class SweepTask
         var final = ReadRecord(run.Folder)!;
         var result = new RunResult(plan.Spec.Name, run.Name, run.Index, run.Settings.ToDictionary(s => s.Column, s => s.Value), iterations, total,
             final.Attempts.Sum(a => a.TrainSeconds ?? 0), final.Attempts.Count, metrics, evalError, DateTime.UtcNow.ToString("O", CultureInfo.InvariantCulture));
-        Quickstart.WriteAtomically(Path.Combine(run.Folder, ResultFile), JsonSerializer.Serialize(result, Json));
+        IO.AtomicFile.WriteAllText(Path.Combine(run.Folder, ResultFile), JsonSerializer.Serialize(result, Json));
         o.Log($"{run.Name}: done, {iterations} iterations in {result.TrainSeconds:F0} s over {result.Attempts} attempt(s)");
         return TaskOutcome.Done;
     }
@@ -180,7 +180,7 @@ public static class SweepTask
     }
 
     static void WriteRecord(string folder, TaskRecord record) =>
-        Quickstart.WriteAtomically(Path.Combine(folder, TaskFile), JsonSerializer.Serialize(record, Json));
+        IO.AtomicFile.WriteAllText(Path.Combine(folder, TaskFile), JsonSerializer.Serialize(record, Json));
 
     static void End(string folder, TaskRecord record, TaskAttempt ended)
     {

@@ -65,23 +65,15 @@ public class SweepCliTests(TinyHeadsFixture heads)
         string folder = plan.Runs[0].Folder;
         string metrics = Path.Combine(folder, "metrics.jsonl");
         int stoppedAt;
-        using (var p = CliProcess.Start(["sweep", "task", sweep, "--plan", plan.Hash, "--device", "cpu"], new Dictionary<string, string> { ["SLURM_ARRAY_TASK_ID"] = "0" }))
-        {
-            var output = new System.Text.StringBuilder();
-            p.OutputDataReceived += (_, e) => { lock (output) output.AppendLine(e.Data); };
-            p.BeginOutputReadLine();
-            var sw = Stopwatch.StartNew();
-            while (TinySweep.LastIteration(metrics) < 5 && !p.HasExited && sw.Elapsed < TimeSpan.FromMinutes(3)) Thread.Sleep(100);
-            Assert.False(p.HasExited, "the task ended before iteration 5");
-            LocalExecutor.SendTerm(p);
-            Assert.True(p.WaitForExit(60_000));
-            p.WaitForExit(); // the output, to its end
-            string text;
-            lock (output) text = output.ToString();
-            Assert.True(p.ExitCode == SlurmExecutor.StoppedExitCode, $"exit {p.ExitCode}: {text}");
-            Assert.Contains("SIGTERM: stopping after this iteration with a checkpoint", text);
-            stoppedAt = TinySweep.LastIteration(metrics);
-        }
+        var p = CliProcess.Start(["sweep", "task", sweep, "--plan", plan.Hash, "--device", "cpu"], environment: new Dictionary<string, string> { ["SLURM_ARRAY_TASK_ID"] = "0" });
+        var sw = Stopwatch.StartNew();
+        while (TinySweep.LastIteration(metrics) < 5 && !p.HasExited && sw.Elapsed < TimeSpan.FromMinutes(3)) Thread.Sleep(100);
+        Assert.False(p.HasExited, "the task ended before iteration 5");
+        p.Signal(15);
+        var stopped = p.Finish(60_000);
+        Assert.True(stopped.Code == SlurmExecutor.StoppedExitCode, stopped.ToString());
+        Assert.Contains("SIGTERM: stopping after this iteration with a checkpoint", stopped.Out);
+        stoppedAt = TinySweep.LastIteration(metrics);
         // The only checkpoint of this run is the one SIGTERM wrote (checkpoint_iters is beyond the run), at the last logged iteration.
         Assert.InRange(stoppedAt, 5, 23);
         Assert.Equal(stoppedAt, Checkpoint.ReadMeta(Path.Combine(folder, "checkpoints", "latest.ckpt")).Iteration);
