@@ -7,7 +7,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 
 PROFILE_CELL = '''#load "setup.csx"
 using HeadRecon.Config; using HeadRecon.Data; using HeadRecon.Evaluation; using HeadRecon.Meshing;
-using HeadRecon.Training; using HeadRecon.Visualization; using Plotly.NET; using static TorchSharp.torch;
+using HeadRecon.Notebooks; using HeadRecon.Training; using HeadRecon.Visualization; using Plotly.NET; using static TorchSharp.torch;
 // Profile: smoke (seconds, tests/CI), cpu (minutes on a laptop) or paper (the paper's configs, CUDA).
 // Chosen from outside with HEADNB_PROFILE (smoke when unset); HEADNB_DATA = PR-layout data folder (default: synthetic heads),
 // HEADNB_CACHE = where runs are cached (default notebooks/.cache), HEADNB_DEVICE = auto|cpu|cuda.

@@ -1,9 +1,11 @@
 // Shared set-up for the HeadRecon notebooks: #load "setup.csx" from a notebook in this folder.
-// Build first: dotnet build HeadNotebooks.sln -c Release (the notebooks reference the Release output).
-#r "../lib/HeadRecon/bin/Release/net10.0/linux-x64/HeadRecon.dll"
-#r "../lib/HeadRecon/bin/Release/net10.0/linux-x64/Plotly.NET.dll"
-#r "../lib/HeadRecon/bin/Release/net10.0/linux-x64/SixLabors.ImageSharp.dll"
-#r "../lib/HeadRecon/bin/Release/net10.0/linux-x64/TorchSharp.dll"
+// Build first: dotnet build HeadNotebooks.sln -c Release (the notebooks reference the Release output of
+// lib/HeadRecon.Notebooks, which holds the core library HeadRecon.dll, Plotly.NET, ImageSharp and TorchSharp too).
+#r "../lib/HeadRecon.Notebooks/bin/Release/net10.0/linux-x64/HeadRecon.dll"
+#r "../lib/HeadRecon.Notebooks/bin/Release/net10.0/linux-x64/HeadRecon.Notebooks.dll"
+#r "../lib/HeadRecon.Notebooks/bin/Release/net10.0/linux-x64/Plotly.NET.dll"
+#r "../lib/HeadRecon.Notebooks/bin/Release/net10.0/linux-x64/SixLabors.ImageSharp.dll"
+#r "../lib/HeadRecon.Notebooks/bin/Release/net10.0/linux-x64/TorchSharp.dll"
 
 using System.IO;
 using System.Linq;
@@ -13,6 +15,7 @@ using HeadRecon.Config;
 using HeadRecon.Data;
 using HeadRecon.Evaluation;
 using HeadRecon.Meshing;
+using HeadRecon.Notebooks;
 using HeadRecon.Training;
 using HeadRecon.Visualization;
 using Plotly.NET;
@@ -22,8 +25,8 @@ using static TorchSharp.torch;
 
 // The dotnet-interactive tool ships an older FSharp.Core (10.0) than Plotly.NET 6 / DynamicObj 8 need (10.1) and its
 // own Giraffe.ViewEngine, both already in the default load context. Plotly.NET and its F# dependencies are therefore
-// loaded from the library's build output into a context of their own, handed out when the default context asks.
-string HeadReconLibDir = Path.GetFullPath("../lib/HeadRecon/bin/Release/net10.0/linux-x64");
+// loaded from the notebooks library's build output into a context of their own, handed out when the default context asks.
+string HeadReconLibDir = Path.GetFullPath("../lib/HeadRecon.Notebooks/bin/Release/net10.0/linux-x64");
 sealed class PlotlyLoadContext(string dir) : AssemblyLoadContext("HeadRecon.Plotly")
 {
     public static readonly string[] Names = ["FSharp.Core", "Plotly.NET", "DynamicObj", "Giraffe.ViewEngine", "Newtonsoft.Json", "Fable.Core"];

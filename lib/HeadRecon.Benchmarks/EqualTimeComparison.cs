@@ -6,7 +6,6 @@ using HeadRecon.Config;
 using HeadRecon.Data.Synthetic;
 using HeadRecon.Evaluation;
 using HeadRecon.IO;
-using HeadRecon.Pipelines;
 using HeadRecon.Training;
 using static TorchSharp.torch;
 

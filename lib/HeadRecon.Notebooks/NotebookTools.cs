@@ -11,8 +11,9 @@ using SixLabors.ImageSharp.PixelFormats;
 using SixLabors.ImageSharp.Processing;
 using static TorchSharp.torch;
 using DMesh = HeadRecon.Meshing.Mesh;
+using HeadRecon.Visualization;
 
-namespace HeadRecon.Visualization;
+namespace HeadRecon.Notebooks;
 
 /// <summary>
 /// Collects training progress and draws loss / PSNR / β curves. Reports arrive synchronously from

@@ -2,8 +2,9 @@ using SixLabors.ImageSharp;
 using SixLabors.ImageSharp.Formats.Gif;
 using SixLabors.ImageSharp.PixelFormats;
 using DMesh = HeadRecon.Meshing.Mesh;
+using HeadRecon.Visualization;
 
-namespace HeadRecon.Visualization;
+namespace HeadRecon.Notebooks;
 
 /// <summary>
 /// A turntable of a mesh: a small z-buffered rasteriser with Lambert shading (or the mesh's vertex colours),

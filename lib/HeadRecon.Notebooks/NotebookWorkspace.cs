@@ -7,9 +7,10 @@ using HeadRecon.IO;
 using HeadRecon.Models;
 using HeadRecon.Runtime;
 using HeadRecon.Training;
+using HeadRecon.Visualization;
 using static TorchSharp.torch;
 
-namespace HeadRecon.Visualization;
+namespace HeadRecon.Notebooks;
 
 /// <summary>
 /// Sizes for one notebook profile. smoke: seconds (tests and CI); cpu: minutes on a laptop (the quickstart scale);

@@ -4,8 +4,9 @@ using HeadRecon.Meshing;
 using Plotly.NET;
 using Plotly.NET.LayoutObjects;
 using DMesh = HeadRecon.Meshing.Mesh;
+using HeadRecon.Visualization;
 
-namespace HeadRecon.Visualization;
+namespace HeadRecon.Notebooks;
 
 /// <summary>A named curve: x and y values of one line.</summary>
 public sealed record Series(string Name, IReadOnlyList<double> X, IReadOnlyList<double> Y);

@@ -119,8 +119,6 @@ public static class Quickstart
         return new QuickstartResult(root, report, metricsPath, cmp2.ChamferOverDiagonal, total.Elapsed);
     }
 
-    public sealed record StageTiming(int Iterations, double Seconds);
-
     static StageTiming TrainStage(string title, HeadConf conf, string runDir, Device device, Action<string> log, IProgress<TrainingProgress>? progress)
     {
         var data = DatasetTrainingData.Open(conf);
@@ -172,23 +170,5 @@ public static class Quickstart
         var imgs = Orbit.Render(run.Model, identity, poses, k, h, w, run.Conf.Train.SplitNPixels);
         Orbit.SaveGif(imgs, gif);
         foreach (var i in imgs) i.Dispose();
-    }
-}
-
-/// <summary>Finds a configuration by path, or by name in confs/ of the current directory or of the checkout the program runs from.</summary>
-public static class ConfPaths
-{
-    public static string Find(string nameOrPath)
-    {
-        if (File.Exists(nameOrPath)) return Path.GetFullPath(nameOrPath);
-        foreach (var start in new[] { Directory.GetCurrentDirectory(), AppContext.BaseDirectory })
-        {
-            for (var dir = new DirectoryInfo(start); dir is not null; dir = dir.Parent)
-            {
-                string candidate = Path.Combine(dir.FullName, "confs", Path.GetFileName(nameOrPath));
-                if (File.Exists(candidate)) return candidate;
-            }
-        }
-        throw new FileNotFoundException($"{nameOrPath}: configuration not found (looked in ./confs and the checkout's confs/)", nameOrPath);
     }
 }

@@ -2,7 +2,6 @@ using System.Globalization;
 using System.Text;
 using HeadRecon.Evaluation;
 using HeadRecon.IO;
-using static HeadRecon.Pipelines.Quickstart;
 
 namespace HeadRecon.Reporting;
 

@@ -1,6 +1,6 @@
 using HeadRecon.Data;
 using HeadRecon.Meshing;
-using HeadRecon.Rendering;
+using HeadRecon.Models;
 using HeadRecon.Training;
 
 namespace HeadRecon.Evaluation;

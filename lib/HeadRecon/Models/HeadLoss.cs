@@ -1,8 +1,7 @@
 using HeadRecon.Config;
-using HeadRecon.Models;
 using static TorchSharp.torch;
 
-namespace HeadRecon.Training;
+namespace HeadRecon.Models;
 
 /// <summary>Every term of the objective, unweighted, and the weighted total.</summary>
 public sealed record LossTerms(Tensor Loss, Tensor RgbLoss, Tensor EikonalLoss, Tensor DispLoss, Tensor DispGradLoss,

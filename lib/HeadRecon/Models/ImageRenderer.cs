@@ -1,8 +1,7 @@
-using HeadRecon.Models;
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace HeadRecon.Rendering;
+namespace HeadRecon.Models;
 
 /// <summary>A rendered image: rgb and normal map H×W×3 row-major, opacity and expected depth H×W.</summary>
 public sealed record RenderedImage(int Height, int Width, float[] Rgb, float[] Normals, float[] Opacity, float[] Depth);

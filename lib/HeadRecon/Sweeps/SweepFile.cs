@@ -1,6 +1,5 @@
 using System.Globalization;
 using HeadRecon.Config;
-using HeadRecon.Pipelines;
 
 namespace HeadRecon.Sweeps;
 

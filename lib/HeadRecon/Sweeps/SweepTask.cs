@@ -4,8 +4,6 @@ using System.Text.Json;
 using HeadRecon.Config;
 using HeadRecon.Evaluation;
 using HeadRecon.IO;
-using HeadRecon.Pipelines;
-using HeadRecon.Reporting;
 using HeadRecon.Training;
 using static TorchSharp.torch;
 

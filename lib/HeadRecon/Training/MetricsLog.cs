@@ -1,6 +1,6 @@
 using System.Text.Json;
 
-namespace HeadRecon.Reporting;
+namespace HeadRecon.Training;
 
 /// <summary>Reads a run's metrics.jsonl into columns (iteration → value per key).</summary>
 public static class MetricsLog

@@ -2,7 +2,7 @@ using System.Globalization;
 using SixLabors.ImageSharp;
 using SixLabors.ImageSharp.PixelFormats;
 
-namespace HeadRecon.Reporting;
+namespace HeadRecon.Visualization;
 
 /// <summary>
 /// A minimal raster bar chart for PNG reports (one bar per value, the bar's number under it, the axis range at the

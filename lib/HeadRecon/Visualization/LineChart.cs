@@ -1,7 +1,7 @@
 using SixLabors.ImageSharp;
 using SixLabors.ImageSharp.PixelFormats;
 
-namespace HeadRecon.Reporting;
+namespace HeadRecon.Visualization;
 
 /// <summary>
 /// A minimal raster line chart (series over a shared x axis, optional log y) for PNG reports. Hand-written because

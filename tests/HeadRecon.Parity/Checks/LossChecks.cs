@@ -1,4 +1,5 @@
 using HeadRecon.Config;
+using HeadRecon.Models;
 using HeadRecon.Training;
 
 namespace HeadRecon.Parity.Checks;

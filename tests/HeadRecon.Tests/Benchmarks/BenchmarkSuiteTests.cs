@@ -144,7 +144,7 @@ public class EvalRenderEquivalenceTests
         TorchSharp.torch.manual_seed(5);
         using var m = HeadRecon.Models.ModelFactory.Create(c.Model);
         var batch = TrainingBenchmark.FullImageBatch(6, TorchSharp.torch.CPU);
-        var img = HeadRecon.Rendering.ImageRenderer.Render(m, batch, 6, 6, chunk: 16);
+        var img = HeadRecon.Models.ImageRenderer.Render(m, batch, 6, 6, chunk: 16);
         m.eval();
         var o = m.Render(batch);
         var rgb = o.RgbValues.detach().contiguous().data<float>().ToArray();

@@ -10,7 +10,7 @@ public sealed class NotebookCollection;
 
 /// <summary>
 /// Executes every notebook of notebooks/ with the smoke profile (HEADNB_PROFILE=smoke) in process and fails on any
-/// cell error, naming the notebook and the cell. Needs the Release build of the library (the notebooks #r it).
+/// cell error, naming the notebook and the cell. Needs the Release build of lib/HeadRecon.Notebooks (the notebooks #r its output).
 /// </summary>
 [Collection("Notebooks")]
 public sealed class NotebookTests(ITestOutputHelper output)
@@ -38,7 +38,7 @@ public sealed class NotebookTests(ITestOutputHelper output)
     public async Task RunsWithTheSmokeProfile(string notebook)
     {
         string root = RepoRoot();
-        string library = Path.Combine(root, "lib", "HeadRecon", "bin", "Release", "net10.0", "linux-x64", "HeadRecon.dll");
+        string library = Path.Combine(root, "lib", "HeadRecon.Notebooks", "bin", "Release", "net10.0", "linux-x64", "HeadRecon.Notebooks.dll");
         Assert.True(File.Exists(library), $"{library} is missing: build the solution in Release first (dotnet build HeadNotebooks.sln -c Release)");
         Environment.SetEnvironmentVariable("HEADNB_PROFILE", "smoke");
 

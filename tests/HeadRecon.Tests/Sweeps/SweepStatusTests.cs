@@ -2,7 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
 using HeadRecon.Config;
-using HeadRecon.Reporting;
+using HeadRecon.Visualization;
 using HeadRecon.Sweeps;
 using HeadRecon.Tests.Data;
 using SixLabors.ImageSharp;

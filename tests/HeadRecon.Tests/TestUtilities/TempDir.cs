@@ -1,4 +1,4 @@
-namespace HeadRecon.Tests.Data;
+namespace HeadRecon.Tests;
 
 /// <summary>Paths to committed fixtures and throw-away temp folders.</summary>
 internal static class Fixtures

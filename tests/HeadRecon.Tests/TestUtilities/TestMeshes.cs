@@ -1,6 +1,6 @@
 using HeadRecon.Meshing;
 
-namespace HeadRecon.Tests.Meshing;
+namespace HeadRecon.Tests;
 
 /// <summary>Analytic shapes shared by the geometry tests.</summary>
 public static class TestMeshes

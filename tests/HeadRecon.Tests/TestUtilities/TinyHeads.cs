@@ -1,9 +1,8 @@
 using HeadRecon.Config;
 using HeadRecon.Data.Synthetic;
-using HeadRecon.Tests.Data;
 using Xunit;
 
-namespace HeadRecon.Tests.Training;
+namespace HeadRecon.Tests;
 
 /// <summary>Two synthetic identities at 32×32, generated once for the training tests, and a tiny configuration for them.</summary>
 public sealed class TinyHeadsFixture : IDisposable
