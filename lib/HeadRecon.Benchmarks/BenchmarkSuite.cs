@@ -239,7 +239,7 @@ public static class BenchmarkSuite
         }
         return new BenchResult
         {
-            Case = name, Kind = "render", Stage = c.Model.St1Flag ? "stage1" : "stage2", Conf = confPath, Rays = size * size, Warmup = warm, Iterations = iters,
+            Case = name, Kind = "render", Stage = m.Stage, Conf = confPath, Rays = size * size, Warmup = warm, Iterations = iters,
             MedianSeconds = TrainingBenchmark.Median(times), CpuSeconds = TrainingBenchmark.Median(cpu), AllSeconds = [.. times], Resolution = size, LoadAverage = LoadAverage(), PeakRssMegabytes = PeakRssMegabytes(), GpuUsedMegabytes = GpuUsedMegabytes(s.Device),
         };
     }
@@ -269,7 +269,7 @@ public static class BenchmarkSuite
         }
         return new BenchResult
         {
-            Case = name, Kind = "mesh", Stage = c.Model.St1Flag ? "stage1" : "stage2", Conf = confPath, Rays = 0, Warmup = warm, Iterations = iters,
+            Case = name, Kind = "mesh", Stage = m.Stage, Conf = confPath, Rays = 0, Warmup = warm, Iterations = iters,
             MedianSeconds = TrainingBenchmark.Median(times), CpuSeconds = TrainingBenchmark.Median(cpu), AllSeconds = [.. times], Resolution = resolution, Vertices = vertices,
             LoadAverage = LoadAverage(), PeakRssMegabytes = PeakRssMegabytes(), GpuUsedMegabytes = GpuUsedMegabytes(s.Device),
         };

@@ -45,9 +45,7 @@ public static class TrainingBenchmark
     static RayBatch CameraBatch(Tensor uv, int imageSize, int identity, Device device)
     {
         float f = imageSize * 1.2f, c = imageSize / 2f;
-        var pose = tensor(new[] { 1f, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, -1.3f, 0, 0, 0, 1 }, [1, 4, 4], device: device);
-        var k = tensor(new[] { f, 0, c, 0, 0, f, c, 0, 0, 0, 1, 0, 0, 0, 0, 1 }, [1, 4, 4], device: device);
-        return new RayBatch(uv, pose, k, tensor(new long[] { identity }, device: device)) { IdentityIndex = identity };
+        return RayBatch.ForCamera(uv, [f, 0, c, 0, f, c, 0, 0, 1], [1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, -1.3f, 0, 0, 0, 1], identity, device);
     }
 
     public static IterationTiming Run(string caseName, ModelOptions model, LossOptions lossOptions, int rays, int warmup, int iterations, Device device, int seed = 0) =>
@@ -60,7 +58,7 @@ public static class TrainingBenchmark
         using var m = ModelFactory.Create(model);
         m.ToDevice(device);
         m.train();
-        var loss = new HeadLoss(lossOptions, model.UseTvLoss);
+        var loss = new HeadLoss(lossOptions);
         using var opt = optim.Adam(m.parameters(), 5e-4);
         var gen = new Generator((ulong)seed); // a CPU generator: see RandomDraws
         // A stand-in dataset: images×H×W×3 colours kept in memory (only built when asked for, it can be large).
@@ -74,7 +72,7 @@ public static class TrainingBenchmark
             // update_iters iterations per identity in training, is reported on its own as occupancy_build_s).
             using var scope = NewDisposeScope();
             for (int id = 0; id < Math.Min(model.NumIdentity, warmup + iterations); id++)
-                m.OccupancyGridFor(id, m.id_shape_embedding.forward(tensor(new long[] { id }, device: device)));
+                m.OccupancyGridFor(id, m.ShapeCode(id));
         }
         for (int it = 0; it < warmup + iterations; it++)
         {
@@ -99,14 +97,14 @@ public static class TrainingBenchmark
             var (dirs3, cam1) = CameraRays.Compute(batch.Uv, batch.Pose, batch.Intrinsics);
             var dirs = dirs3.reshape(-1, 3);
             var cam = cam1.unsqueeze(1).repeat(1, dirs3.shape[1], 1).reshape(-1, 3);
-            var code = m.id_shape_embedding.forward(batch.Identity);
+            var code = m.Codes(batch.Identity).Shape;
             var sampled = m.SampleRays(dirs, cam, batch.Identity, code, true, gen, batch.IdentityIndex);
             Sync(device); var t1 = sw.Elapsed;
             var o = m.Render(batch, gen, sampled: sampled);
-            var terms = loss.Compute(o, target);
+            var terms = m.Loss(o, target, loss);
             Sync(device); var t2 = sw.Elapsed;
             opt.zero_grad();
-            terms.Loss.backward();
+            terms.Total.backward();
             Sync(device); var t3 = sw.Elapsed;
             opt.step();
             Sync(device); var t4 = sw.Elapsed;
@@ -124,9 +122,9 @@ public static class TrainingBenchmark
             // One more rebuild through the model, now that the heap is warm: the cost training pays per rebuild.
             using var scope = NewDisposeScope();
             m.ResetOccupancyGrids();
-            gridSeconds = m.OccupancyGridFor(0, m.id_shape_embedding.forward(tensor(new long[] { 0 }, device: device)))!.BuildSeconds;
+            gridSeconds = m.OccupancyGridFor(0, m.ShapeCode(0))!.BuildSeconds;
         }
-        return new IterationTiming(caseName, model.St1Flag ? "stage1" : "stage2", rays, iterations, Median(total), Median(samplerT), Median(fwdT), Median(bwdT), Median(optT), [.. total])
+        return new IterationTiming(caseName, m.Stage, rays, iterations, Median(total), Median(samplerT), Median(fwdT), Median(bwdT), Median(optT), [.. total])
         {
             CpuSeconds = Median(cpuT),
             OccupancyBuildSeconds = gridSeconds,

@@ -115,8 +115,7 @@ public sealed record ViewEvaluation(string View, int Height, int Width, float[] 
 /// <summary>Analyses the notebooks run on trained models and datasets; every plot-worthy array comes from here.</summary>
 public static class NotebookTools
 {
-    static Tensor Code(HeadModel model, int identity) =>
-        model.id_shape_embedding.forward(tensor(new long[] { identity }, device: model.Background.device)).detach();
+    static Tensor Code(HeadModel model, int identity) => model.ShapeCode(identity);
 
     // ---------------------------------------------------------------- data and cameras
 
@@ -258,16 +257,15 @@ public static class NotebookTools
         }, [-extent, -extent, -extent], [extent, extent, extent], resolution, 65536);
     }
 
-    /// <summary>Stage 2's displacement δ(x) = s(x) − s₁(x) at the mesh vertices (zero for a stage-1 model).</summary>
+    /// <summary>The displacement δ(x) at the mesh vertices (zero for a model without one, i.e. stage 1).</summary>
     public static float[] Displacement(HeadModel model, int identity, DMesh mesh)
     {
-        if (model is not Stage2Model || mesh.VertexCount == 0) return new float[mesh.VertexCount];
+        if (mesh.VertexCount == 0) return [];
         using var scope = NewDisposeScope();
         using var _ = no_grad();
         var code = Code(model, identity);
         var p = tensor(mesh.Vertices, [mesh.VertexCount, 3]).to(code.device);
-        var delta = model.SdfValues(p, code) - model.deform_temp_geo_network.Evaluate(p, code).Sdf;
-        return delta.reshape(-1).cpu().data<float>().ToArray();
+        return model.DisplacementValues(p, code).reshape(-1).cpu().data<float>().ToArray();
     }
 
     // ---------------------------------------------------------------- rendering and evaluation
@@ -282,15 +280,15 @@ public static class NotebookTools
             ImageMetrics.Psnr(r.Rgb, gt, px.Height, px.Width), ImageMetrics.Ssim(r.Rgb, gt, px.Height, px.Width));
     }
 
-    /// <summary>Held-out views of one identity: every image of its folder that the training split (the N-view JSON) does not use.</summary>
+    /// <summary>Held-out views of a one-person configuration's identity (dataset.scan_id): every image of its folder that the
+    /// training split (the N-view JSON) does not use (<see cref="Evaluation.HeldOutViews"/>).</summary>
     public static DatasetTrainingData HeldOutViews(Config.HeadConf trainingConf)
     {
         var train = DatasetLoader.Load(trainingConf.Dataset, trainingConf.Train.Seed);
-        var used = train.Views.Select(v => (v.IdentityName, v.ViewName)).ToHashSet();
-        var all = DatasetLoader.Load(trainingConf.Dataset with { InitViewPath = "", SparseViewNum = 0 }, trainingConf.Train.Seed);
-        var rest = all.Views.Where(v => !used.Contains((v.IdentityName, v.ViewName))).ToList();
-        if (rest.Count == 0) throw new InvalidOperationException("no held-out view: the training split uses every image");
-        return new DatasetTrainingData(new HeadDataset(rest, all.IdentityNames, all.WorldToDatasetScale, all.ScaleMat, all.UnitsToMm, all.Source + " (held out)"));
+        int identity = train.IdentityNames.ToList().IndexOf(trainingConf.Dataset.ScanId);
+        if (identity < 0) throw new ArgumentException($"dataset.scan_id {trainingConf.Dataset.ScanId}: held-out views are those of one person (a stage-2 or fine-tuning configuration)");
+        return new DatasetTrainingData(Evaluation.HeldOutViews.Select(trainingConf, train, identity)
+            ?? throw new InvalidOperationException("no held-out view: the training split uses every image"));
     }
 
     /// <summary>Chamfer/F-score of a model-frame reconstruction against a ground truth in dataset units.</summary>
@@ -344,25 +342,18 @@ public static class RunEvaluation
     public static RunResult Evaluate(NotebookWorkspace ws, string experiment, string settings, string runDir, string identity,
         int heldOutViews = 2, double threshold = 0.1)
     {
-        var conf = NotebookWorkspace.RunConf(runDir);
-        var model = ws.LoadModel(runDir);
-        try
-        {
-            int index = NotebookTools.IdentityIndex(conf, identity);
-            double extent = conf.Plot.GridBoundary[^1];
-            var mesh = ModelMesher.Extract(model, index, -extent, extent, ws.Profile.MeshResolution);
-            var data = DatasetLoader.Load(conf.Dataset, conf.Train.Seed);
-            var cmp = NotebookTools.TryCompare(mesh, ws.GroundTruth(identity), data.WorldToDatasetScale, ws.Profile.EvalSamples, [threshold]);
-            // Held-out views of this identity: every image of its folder outside the run's training split.
-            var one = conf with { Dataset = conf.Dataset with { ScanId = identity, FineTuneFlag = false, IdList = "id.txt" } };
-            var held = NotebookTools.HeldOutViews(one with { Dataset = one.Dataset with { SparseViewNum = data.Views.Count(v => v.IdentityName == identity), InitViewPath = conf.Dataset.InitViewPath } });
-            var evals = Enumerable.Range(0, Math.Min(heldOutViews, held.ViewCount)).Select(v => NotebookTools.EvaluateView(model, held, v, ws.Profile.RenderMaxSide)).ToList();
-            var rows = NotebookWorkspace.Metrics(runDir);
-            double trainPsnr = rows.Count == 0 ? double.NaN : rows.Skip(Math.Max(0, rows.Count - 5)).Average(r => r.GetValueOrDefault("psnr"));
-            int iterations = rows.Count == 0 ? 0 : (int)rows[^1].GetValueOrDefault("iteration");
-            return new RunResult(experiment, settings, Path.GetFileName(runDir), iterations, Math.Round(NotebookWorkspace.TrainingSeconds(runDir), 1), mesh.VertexCount,
-                cmp?.Chamfer, cmp?.FScores[0].F, evals.Count == 0 ? double.NaN : evals.Average(e => e.Psnr), evals.Count == 0 ? double.NaN : evals.Average(e => e.Ssim), trainPsnr);
-        }
-        finally { model.Dispose(); }
+        using var run = ws.LoadRun(runDir);
+        int index = run.IdentityIndex(identity);
+        double extent = run.Conf.Plot.GridBoundary[^1];
+        var mesh = ModelMesher.Extract(run.Model, index, -extent, extent, ws.Profile.MeshResolution);
+        var cmp = NotebookTools.TryCompare(mesh, ws.GroundTruth(identity), run.Dataset.WorldToDatasetScale, ws.Profile.EvalSamples, [threshold]);
+        var held = Evaluation.HeldOutViews.Select(run.Conf, run.Dataset, index);
+        var evals = held is null ? new List<ViewEvaluation>()
+            : Evaluation.HeldOutViews.Spread(held.Views.Count, heldOutViews).Select(v => NotebookTools.EvaluateView(run.Model, new DatasetTrainingData(held), v, ws.Profile.RenderMaxSide)).ToList();
+        var rows = MetricsLog.Rows(run.Folder.MetricsFile);
+        double trainPsnr = rows.Count == 0 ? double.NaN : rows.Skip(Math.Max(0, rows.Count - 5)).Average(r => r.GetValueOrDefault("psnr"));
+        int iterations = rows.Count == 0 ? 0 : (int)rows[^1].GetValueOrDefault("iteration");
+        return new RunResult(experiment, settings, Path.GetFileName(runDir), iterations, Math.Round(MetricsLog.TrainingSeconds(run.Folder.MetricsFile), 1), mesh.VertexCount,
+            cmp?.Chamfer, cmp?.FScores[0].F, evals.Count == 0 ? double.NaN : evals.Average(e => e.Psnr), evals.Count == 0 ? double.NaN : evals.Average(e => e.Ssim), trainPsnr);
     }
 }

@@ -214,47 +214,17 @@ public sealed class NotebookWorkspace
         return dir;
     }
 
-    /// <summary>The trained model of a run folder (latest checkpoint), in eval mode on the workspace device.</summary>
-    public HeadModel LoadModel(string runDir)
-    {
-        var run = RunFolder.Open(runDir);
-        var conf = run.LoadConf();
-        var model = ModelFactory.Create(conf.Model);
-        ParameterLoader.Load(model, Checkpoint.ReadParameters(run.LatestCheckpoint), Checkpoint.ModelPrefix, strict: true, source: run.LatestCheckpoint);
-        model.ToDevice(Device);
-        model.eval();
-        return model;
-    }
+    /// <summary>A run folder loaded as the CLI loads it (<see cref="TrainedRun.Load"/>), on the workspace device.</summary>
+    public TrainedRun LoadRun(string runDir) => TrainedRun.Load(runDir, Device);
+
+    /// <summary>The trained model of a run folder (latest checkpoint, schedules as they stood there), in eval mode on the workspace device.</summary>
+    public HeadModel LoadModel(string runDir) => LoadRun(runDir).Model;
 
     /// <summary>The configuration a run was trained with.</summary>
     public static HeadConf RunConf(string runDir) => RunFolder.Open(runDir).LoadConf();
 
-    /// <summary>Every logged metrics record of a run (metrics.jsonl), iteration first.</summary>
-    public static IReadOnlyList<IReadOnlyDictionary<string, double>> Metrics(string runDir)
-    {
-        string path = Path.Combine(runDir, "metrics.jsonl");
-        var rows = new List<IReadOnlyDictionary<string, double>>();
-        if (!File.Exists(path)) return rows;
-        foreach (string line in File.ReadLines(path))
-        {
-            if (string.IsNullOrWhiteSpace(line)) continue;
-            using var doc = JsonDocument.Parse(line);
-            var d = new Dictionary<string, double>();
-            foreach (var p in doc.RootElement.EnumerateObject())
-                if (p.Value.ValueKind == JsonValueKind.Number) d[p.Name] = p.Value.GetDouble();
-            rows.Add(d);
-        }
-        return rows;
-    }
-
-    /// <summary>Seconds a run's training took (sum of the logged per-iteration times × log interval, approximate).</summary>
-    public static double TrainingSeconds(string runDir)
-    {
-        var rows = Metrics(runDir);
-        if (rows.Count == 0) return 0;
-        double every = rows.Count > 1 ? rows[1]["iteration"] - rows[0]["iteration"] : 1;
-        return rows.Sum(r => r.GetValueOrDefault("seconds")) * every;
-    }
+    /// <summary>Every logged metrics record of a run (metrics.jsonl).</summary>
+    public static IReadOnlyList<IReadOnlyDictionary<string, double>> Metrics(string runDir) => MetricsLog.Rows(RunFolder.Open(runDir).MetricsFile);
 
     public static string Format(double v) => v.ToString("G4", CultureInfo.InvariantCulture);
 }

@@ -9,9 +9,12 @@ public static class ReferenceModels
 {
     public static ModelOptions Stage1Options => new() { NumIdentity = 3 };
 
+    /// <summary>stage1.npz holds the stage-1 model's vectors, stage2.npz (and loss.npz without "st1/") stage 2's.</summary>
+    public static bool IsStage1(ReferenceFile r) => r.Name == "stage1.npz";
+
     public static ModelOptions Stage2Options => new()
     {
-        St1Flag = false,
+        FirstStage = false,
         NumIdentity = 3,
         UseTvLoss = true,
         RenderingNetwork = new RenderingNetworkOptions { Dims = [256, 256, 256, 256, 256, 256], Multires = 8, MultiresView = 6, SkipIn = [3] },
@@ -20,7 +23,7 @@ public static class ReferenceModels
     /// <summary>stage1.npz or stage2.npz's model, loaded by name (strict), in eval mode, on the reference's device.</summary>
     public static HeadModel Load(ReferenceFile r)
     {
-        HeadModel m = r.Name == "stage1.npz" ? new Stage1Model(Stage1Options) : new Stage2Model(Stage2Options);
+        var m = ModelFactory.Create(IsStage1(r) ? Stage1Options : Stage2Options);
         m.ToDevice(r.Device);
         ParameterLoader.Load(m, r.Keys.ToDictionary(k => k, k => r[k]), "param/", strict: true, source: r.Name);
         m.eval();

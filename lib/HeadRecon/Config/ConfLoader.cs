@@ -39,54 +39,9 @@ public static class ConfLoader
         return root;
     }
 
-    /// <summary>Binds a parsed tree; keys not given keep the defaults of the option records.</summary>
-    public static HeadConf Bind(HoconObject root) => CheckChoices((HeadConf)BindRecord(typeof(HeadConf), new HeadConf(), root, ""));
-
-    /// <summary>Values that must be one of a few words or in a range, checked once here so a typo fails at start-up.</summary>
-    static HeadConf CheckChoices(HeadConf c)
-    {
-        static void OneOf(string value, string key, params string[] allowed)
-        {
-            if (!allowed.Contains(value, StringComparer.Ordinal))
-                throw new ConfException($"'{value}' is not one of {string.Join(", ", allowed.Select(a => $"\"{a}\""))}", key: key);
-        }
-        static void Positive(double value, string key)
-        {
-            if (!(value > 0)) throw new ConfException($"must be > 0, got {value}", key: key);
-        }
-        OneOf(c.Model.SdfGradient, "model.sdf_gradient", "analytic", "numerical");
-        Positive(c.Model.NumericalGradientStep, "model.numerical_gradient_step");
-        OneOf(c.Model.DisplacementNetwork.Encoding, "model.displacement_network.encoding", "frequency", "hashgrid");
-        var h = c.Model.DisplacementNetwork.HashGrid;
-        if (h.Levels < 1) throw new ConfException($"must be ≥ 1, got {h.Levels}", key: "model.displacement_network.hash_grid.levels");
-        if (h.FeaturesPerLevel < 1) throw new ConfException($"must be ≥ 1, got {h.FeaturesPerLevel}", key: "model.displacement_network.hash_grid.features_per_level");
-        if (h.Log2HashmapSize is < 4 or > 30) throw new ConfException($"must be in 4…30, got {h.Log2HashmapSize}", key: "model.displacement_network.hash_grid.log2_hashmap_size");
-        if (h.BaseResolution < 1 || h.FinestResolution < h.BaseResolution)
-            throw new ConfException($"need 1 ≤ base_resolution ≤ finest_resolution, got {h.BaseResolution} and {h.FinestResolution}", key: "model.displacement_network.hash_grid");
-        Positive(h.Bound, "model.displacement_network.hash_grid.bound");
-        if (h.CoarseToFineIters < 0) throw new ConfException($"must be ≥ 0 (0 = off), got {h.CoarseToFineIters}", key: "model.displacement_network.hash_grid.coarse_to_fine_iters");
-        if (h.StartLevels < 1 || h.StartLevels > h.Levels)
-            throw new ConfException($"must be in 1…levels ({h.Levels}), got {h.StartLevels}", key: "model.displacement_network.hash_grid.start_levels");
-        var g = c.Model.RaySampler.OccupancyGrid;
-        if (g.Resolution < 0) throw new ConfException($"must be ≥ 0 (0 = off), got {g.Resolution}", key: "model.ray_sampler.occupancy_grid.resolution");
-        Positive(g.Bound, "model.ray_sampler.occupancy_grid.bound");
-        if (g.UpdateIters < 1) throw new ConfException($"must be ≥ 1, got {g.UpdateIters}", key: "model.ray_sampler.occupancy_grid.update_iters");
-        if (g.Margin < 0) throw new ConfException($"must be ≥ 0, got {g.Margin}", key: "model.ray_sampler.occupancy_grid.margin");
-        if (g.BetaFactor < 0) throw new ConfException($"must be ≥ 0, got {g.BetaFactor}", key: "model.ray_sampler.occupancy_grid.beta_factor");
-        if (c.Train.MaxSeconds < 0) throw new ConfException($"must be ≥ 0 (0 = no limit), got {c.Train.MaxSeconds}", key: "train.max_seconds");
-        var t = c.Train;
-        if (t.MaxIterations < 0) throw new ConfException($"must be ≥ 0 (0 = train nepochs epochs), got {t.MaxIterations}", key: "train.max_iterations");
-        if (t.MaxIterations == 0 && t.NEpochs < 1) throw new ConfException($"must be ≥ 1 when train.max_iterations = 0, got {t.NEpochs}", key: "train.nepochs");
-        if (t.NumPixels < 1) throw new ConfException($"must be ≥ 1, got {t.NumPixels}", key: "train.num_pixels");
-        if (t.SplitNPixels < 1) throw new ConfException($"must be ≥ 1, got {t.SplitNPixels}", key: "train.split_n_pixels");
-        foreach (var (value, key) in new[] { (t.LogFreq, "log_freq"), (t.CheckpointIters, "checkpoint_iters"), (t.PlotIters, "plot_iters"),
-                                             (t.CheckpointFreq, "checkpoint_freq"), (t.PlotFreq, "plot_freq"), (t.PeAlphaIters, "pe_alpha_iters") })
-            if (value < 0) throw new ConfException($"must be ≥ 0, got {value}", key: "train." + key);
-        // expname names the default run folder runs/<expname>-<time>: a path in it would write elsewhere.
-        if (t.ExpName.Length == 0 || t.ExpName is "." or ".." || t.ExpName.IndexOfAny(['/', '\\', '\0']) >= 0 || t.ExpName.Any(char.IsControl))
-            throw new ConfException($"'{t.ExpName}' must be a plain name (no '/', '\\' or '..'): it names the run folder under runs/", key: "train.expname");
-        return c;
-    }
+    /// <summary>Binds a parsed tree; keys not given keep the defaults of the option records. Every value is then checked
+    /// (<see cref="ConfChecks"/>).</summary>
+    public static HeadConf Bind(HoconObject root) => ConfChecks.Check((HeadConf)BindRecord(typeof(HeadConf), new HeadConf(), root, ""));
 
     /// <summary>
     /// Writes every value of <paramref name="conf"/> (defaults included) as HOCON, in the records' declaration
@@ -219,6 +174,14 @@ public static class ConfLoader
             return BindRecord(type, current ?? Activator.CreateInstance(type)!, o, key);
         }
 
+        if (MapValueType(type) is { } valueType)
+        {
+            if (v is not HoconObject map) throw TypeError($"a section {{ name = {Describe(valueType, plural: false)}, ... }}", v, key);
+            var dict = (IDictionary)Activator.CreateInstance(typeof(Dictionary<,>).MakeGenericType(typeof(string), valueType), StringComparer.Ordinal)!;
+            foreach (var (name, item) in map.Fields) dict[name] = Convert(valueType, null, item, Join(key, name));
+            return dict;
+        }
+
         var elem = ListElementType(type);
         if (elem is not null)
         {
@@ -288,6 +251,15 @@ public static class ConfLoader
         _ => null,
     };
 
+    /// <summary>T of a string-keyed map (IReadOnlyDictionary&lt;string, T&gt;, Dictionary&lt;string, T&gt;): a section whose keys are names, not schema keys.</summary>
+    static Type? MapValueType(Type t)
+    {
+        if (!t.IsGenericType) return null;
+        var def = t.GetGenericTypeDefinition();
+        var args = t.GetGenericArguments();
+        return (def == typeof(IReadOnlyDictionary<,>) || def == typeof(IDictionary<,>) || def == typeof(Dictionary<,>)) && args[0] == typeof(string) ? args[1] : null;
+    }
+
     static Type? ListElementType(Type t)
     {
         if (t.IsArray) return t.GetElementType();
@@ -337,6 +309,7 @@ public static class ConfLoader
         double d => FormatDouble(d),
         float f => FormatDouble(f),
         Enum e => HoconScalar.Quote(e.ToString()),
+        IDictionary d => "{" + string.Join(", ", d.Keys.Cast<string>().Order(StringComparer.Ordinal).Select(k => $"{Hocon.JoinPath([k])} = {FormatValue(d[k])}")) + "}",
         IEnumerable e => "[" + string.Join(", ", e.Cast<object?>().Select(FormatValue)) + "]",
         _ => throw new NotSupportedException($"cannot write a {v.GetType()} as HOCON"),
     };
@@ -363,6 +336,12 @@ public static class ConfLoader
         if (IsSection(t))
         {
             foreach (var (k, p) in Schema(t)) Compare(p.PropertyType, p.GetValue(a), p.GetValue(b), Join(key, k), diffs);
+            return;
+        }
+        if (a is IDictionary da && b is IDictionary db)
+        {
+            var keys = da.Keys.Cast<string>().Union(db.Keys.Cast<string>());
+            if (keys.Any(k => !da.Contains(k) || !db.Contains(k) || !Equals(da[k], db[k]))) diffs.Add(key);
             return;
         }
         if (a is IEnumerable ea && a is not string && b is IEnumerable eb)

@@ -20,9 +20,13 @@ public sealed record HeadConf
 public sealed record TrainOptions
 {
     [ConfKey("expname")] public string ExpName { get; init; } = "face";
-    [ConfKey("dataset_class")] public string DatasetClass { get; init; } = "datasets.face_dataset.FaceDataset";
-    [ConfKey("model_class")] public string ModelClass { get; init; } = "model.network.VolSDFNetwork";
-    [ConfKey("loss_class")] public string LossClass { get; init; } = "model.loss.VolSDFLoss";
+    /// <summary>The original's dataset class: it must be the one of dataset.format (see <see cref="ClassNames.DatasetClasses"/>);
+    /// "" = whatever dataset.format names.</summary>
+    [ConfKey("dataset_class")] public string DatasetClass { get; init; } = "";
+    /// <summary>The original's network class: only <see cref="ClassNames.VolSdfNetwork"/> (model.st1_flag chooses the stage).</summary>
+    [ConfKey("model_class")] public string ModelClass { get; init; } = ClassNames.VolSdfNetwork;
+    /// <summary>The original's loss class: only <see cref="ClassNames.VolSdfLoss"/>.</summary>
+    [ConfKey("loss_class")] public string LossClass { get; init; } = ClassNames.VolSdfLoss;
     [ConfKey("learning_rate")] public double LearningRate { get; init; } = 5.0e-4;
     [ConfKey("sched_decay_rate")] public double SchedDecayRate { get; init; } = 0.1;
     [ConfKey("num_pixels")] public int NumPixels { get; init; } = 1024;
@@ -35,8 +39,12 @@ public sealed record TrainOptions
     [ConfKey("max_iterations")] public int MaxIterations { get; init; } = 0;
     /// <summary>Extension: RNG seed for initialisation, pixel and view sampling.</summary>
     [ConfKey("seed")] public int Seed { get; init; } = 0;
-    /// <summary>Extension: parameter groups kept fixed ("template", "deformation", "displacement", "color", "codes", "density").</summary>
+    /// <summary>Extension: parameter groups kept fixed, by the names the model gives them ("template", "deformation", "color",
+    /// "codes", "density"; stage 2 also "displacement").</summary>
     [ConfKey("freeze")] public IReadOnlyList<string> Freeze { get; init; } = [];
+    /// <summary>Extension: learning-rate multipliers by parameter group, e.g. { codes = 10.0 } (an auto-decoder's codes often
+    /// want a larger rate when fitting an unseen person); every group not named keeps 1.</summary>
+    [ConfKey("group_lr_scale")] public IReadOnlyDictionary<string, double> GroupLrScale { get; init; } = new Dictionary<string, double>();
     /// <summary>Extension: PE window schedule — alpha goes linearly from pe_alpha_start to 1 over this many iterations (0 = the original: alpha fixed at 1).</summary>
     [ConfKey("pe_alpha_iters")] public int PeAlphaIters { get; init; } = 0;
     [ConfKey("pe_alpha_start")] public double PeAlphaStart { get; init; } = 1.0;
@@ -58,6 +66,7 @@ public sealed record TrainOptions
 
 public sealed record PlotOptions
 {
+    /// <summary>Views in each training snapshot (spread over the training views).</summary>
     [ConfKey("plot_nimgs")] public int PlotNImgs { get; init; } = 1;
     [ConfKey("resolution")] public int Resolution { get; init; } = 512;
     [ConfKey("grid_boundary")] public IReadOnlyList<double> GridBoundary { get; init; } = [-0.3, 0.3];
@@ -76,12 +85,28 @@ public sealed record LossOptions
     [ConfKey("shape_code_weight")] public double ShapeCodeWeight { get; init; } = 0.001;
     [ConfKey("color_code_weight")] public double ColorCodeWeight { get; init; } = 0.001;
     [ConfKey("latent_code_loss")] public string LatentCodeLoss { get; init; } = "torch.nn.MSELoss";
+
+    /// <summary>The penalties the class names above choose (<see cref="ClassNames.LossClasses"/>).</summary>
+    public LossPenalty RgbPenalty => ClassNames.Penalty(RgbLoss, "loss.rgb_loss");
+    public LossPenalty DispPenalty => ClassNames.Penalty(DispLoss, "loss.disp_loss");
+    public LossPenalty DispGradPenalty => ClassNames.Penalty(DispGradLoss, "loss.disp_grad_loss");
+    public LossPenalty LatentCodePenalty => ClassNames.Penalty(LatentCodeLoss, "loss.latent_code_loss");
 }
 
 public sealed record DatasetOptions
 {
     /// <summary>"pr" (Agisoft XML, the paper's PR/FLM data and our synthetic heads), "idr" (cameras.npz) or "facescape".</summary>
     [ConfKey("format")] public string Format { get; init; } = "pr";
+
+    /// <summary>The loader <see cref="Format"/> names, whatever its spelling: "pr" (also "flm"), "idr" (also "dtu", "h3ds"),
+    /// "facescape"; null for an unknown format.</summary>
+    public string? FormatFamily => Format.ToLowerInvariant() switch
+    {
+        "pr" or "flm" => "pr",
+        "idr" or "dtu" or "h3ds" => "idr",
+        "facescape" => "facescape",
+        _ => null,
+    };
     [ConfKey("data_dir")] public string DataDir { get; init; } = "data/generated/heads";
     [ConfKey("img_res")] public IReadOnlyList<int> ImgRes { get; init; } = [512, 512];
     /// <summary>-1: all identities of id.txt (stage 1); otherwise one identity (stage 2).</summary>
@@ -96,7 +121,9 @@ public sealed record DatasetOptions
 
 public sealed record ModelOptions
 {
-    [ConfKey("st1_flag")] public bool St1Flag { get; init; } = true;
+    /// <summary>st1_flag: true builds stage 1 (template ∘ deformation), false stage 2 (with the displacement); read only
+    /// by Models/ModelFactory.</summary>
+    [ConfKey("st1_flag")] public bool FirstStage { get; init; } = true;
     [ConfKey("white_bkgd")] public bool WhiteBkgd { get; init; } = true;
     [ConfKey("bg_color")] public IReadOnlyList<double> BgColor { get; init; } = [1.0, 1.0, 1.0];
     [ConfKey("template_feature_dim")] public int TemplateFeatureDim { get; init; } = 64;
@@ -104,6 +131,8 @@ public sealed record ModelOptions
     [ConfKey("num_identity")] public int NumIdentity { get; init; } = 31;
     [ConfKey("dim_identity_shape")] public int DimIdentityShape { get; init; } = 128;
     [ConfKey("dim_identity_color")] public int DimIdentityColor { get; init; } = 128;
+    /// <summary>The original's increment on every positional encoding's α = 1 at construction, clamped to [0, 1]: any value
+    /// ≥ 0 opens every band (the released confs' 1000), ≤ −1 closes them (spec §1.4).</summary>
     [ConfKey("pe_alpha")] public double PeAlpha { get; init; } = 1000;
     [ConfKey("use_tv_loss")] public bool UseTvLoss { get; init; } = false;
     /// <summary>Extension: how the SDF gradients (normals, eikonal, deformation and displacement gradients) are
@@ -130,6 +159,7 @@ public sealed record DeformNetworkOptions
     [ConfKey("d_in")] public int DIn { get; init; } = 3;
     [ConfKey("d_out")] public int DOut { get; init; } = 3;
     [ConfKey("dims")] public IReadOnlyList<int> Dims { get; init; } = [256, 256, 256, 256];
+    /// <summary>Only true: every network of the original is weight-normalised (its state names are weight_g, weight_v).</summary>
     [ConfKey("weight_norm")] public bool WeightNorm { get; init; } = true;
     [ConfKey("deform_feature_dim")] public int DeformFeatureDim { get; init; } = 192;
     [ConfKey("multires")] public int Multires { get; init; } = 6;
@@ -143,6 +173,7 @@ public sealed record ImplicitNetworkOptions
     [ConfKey("geometric_init")] public bool GeometricInit { get; init; } = true;
     [ConfKey("bias")] public double Bias { get; init; } = 0.6;
     [ConfKey("skip_in")] public IReadOnlyList<int> SkipIn { get; init; } = [4];
+    /// <summary>Only true: every network of the original is weight-normalised (its state names are weight_g, weight_v).</summary>
     [ConfKey("weight_norm")] public bool WeightNorm { get; init; } = true;
     [ConfKey("multires")] public int Multires { get; init; } = 6;
     [ConfKey("sphere_scale")] public double SphereScale { get; init; } = 20.0;
@@ -153,6 +184,7 @@ public sealed record DisplacementNetworkOptions
     [ConfKey("d_in")] public int DIn { get; init; } = 3;
     [ConfKey("d_out")] public int DOut { get; init; } = 1;
     [ConfKey("dims")] public IReadOnlyList<int> Dims { get; init; } = [256, 256, 256, 256];
+    /// <summary>Only true: every network of the original is weight-normalised (its state names are weight_g, weight_v).</summary>
     [ConfKey("weight_norm")] public bool WeightNorm { get; init; } = true;
     [ConfKey("multires")] public int Multires { get; init; } = 8;
     [ConfKey("displace_feature_dim")] public int DisplaceFeatureDim { get; init; } = 64;
@@ -182,10 +214,12 @@ public sealed record HashGridOptions
 
 public sealed record RenderingNetworkOptions
 {
+    /// <summary>Only "idr": c(γ(x), ∇s, γ(v), features).</summary>
     [ConfKey("mode")] public string Mode { get; init; } = "idr";
     [ConfKey("d_in")] public int DIn { get; init; } = 9;
     [ConfKey("d_out")] public int DOut { get; init; } = 3;
     [ConfKey("dims")] public IReadOnlyList<int> Dims { get; init; } = [256, 256, 256, 256];
+    /// <summary>Only true: every network of the original is weight-normalised (its state names are weight_g, weight_v).</summary>
     [ConfKey("weight_norm")] public bool WeightNorm { get; init; } = true;
     [ConfKey("multires_view")] public int MultiresView { get; init; } = 4;
     [ConfKey("multires")] public int Multires { get; init; } = 6;

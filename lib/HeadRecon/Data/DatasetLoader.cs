@@ -5,10 +5,10 @@ namespace HeadRecon.Data;
 /// <summary>Picks the loader named by dataset.format ("pr", "idr", "facescape").</summary>
 public static class DatasetLoader
 {
-    public static HeadDataset Load(DatasetOptions options, int seed = 0) => options.Format.ToLowerInvariant() switch
+    public static HeadDataset Load(DatasetOptions options, int seed = 0) => options.FormatFamily switch
     {
-        "pr" or "flm" => PrDataset.Load(options, seed),
-        "idr" or "dtu" or "h3ds" => IdrDataset.Load(options),
+        "pr" => PrDataset.Load(options, seed),
+        "idr" => IdrDataset.Load(options),
         "facescape" => FaceScapeDataset.Load(options),
         _ => throw new DatasetException($"{options.DataDir}: unknown dataset format '{options.Format}' (expected pr, idr or facescape)"),
     };

@@ -1,4 +1,3 @@
-using HeadRecon.Data;
 using HeadRecon.Meshing;
 using HeadRecon.Models;
 using HeadRecon.Training;
@@ -50,35 +49,20 @@ public static class RunEvaluator
     }
 
     /// <summary>
-    /// Renders the identity's views that training did not see (every view of the dataset folder minus the training
-    /// selection), at most <paramref name="maxViews"/>, downscaled to <paramref name="maxSide"/>, and scores them.
+    /// Renders the identity's views that training did not see (<see cref="Evaluation.HeldOutViews.Select"/>), at most
+    /// <paramref name="maxViews"/> spread over them, downscaled to <paramref name="maxSide"/>, and scores them.
     /// </summary>
     public static IReadOnlyList<ViewScore> HeldOutViews(TrainedRun run, int identity, int maxViews = 4, int maxSide = 64)
     {
-        var trained = run.Dataset.Views.Where(v => v.IdentityIndex == identity).Select(v => v.ViewName).ToHashSet();
-        string name = run.Dataset.IdentityNames[identity];
-        HeadDataset all;
-        try
-        {
-            all = DatasetLoader.Load(run.Conf.Dataset with { ScanId = name, InitViewPath = "", SparseViewNum = 0, FineTuneFlag = false }, run.Conf.Train.Seed);
-        }
-        catch (DatasetException)
-        {
-            return [];
-        }
-        var data = new DatasetTrainingData(all);
+        if (Evaluation.HeldOutViews.Select(run.Conf, run.Dataset, identity) is not { } held) return [];
+        var data = new DatasetTrainingData(held);
         var scores = new List<ViewScore>();
-        var heldOut = Enumerable.Range(0, all.Views.Count).Where(i => !trained.Contains(all.Views[i].ViewName)).ToList();
-        // Spread the chosen views over the held-out set.
-        var chosen = heldOut.Count <= maxViews ? heldOut : Enumerable.Range(0, maxViews).Select(k => heldOut[k * heldOut.Count / maxViews]).ToList();
-        foreach (int i in chosen)
+        foreach (int i in Evaluation.HeldOutViews.Spread(held.Views.Count, maxViews))
         {
             var px = data.AllPixels(i, run.Model.Background.device, maxSide);
-            // The loaded dataset's own identity index may differ (one id loaded): render with the run's index.
-            var batch = px.Batch with { Identity = TorchSharp.torch.tensor(new long[] { identity }, device: run.Model.Background.device) };
-            var img = ImageRenderer.Render(run.Model, batch, px.Height, px.Width, run.Conf.Train.SplitNPixels);
+            var img = ImageRenderer.Render(run.Model, px.Batch, px.Height, px.Width, run.Conf.Train.SplitNPixels);
             var gt = px.RgbArray();
-            scores.Add(new ViewScore(all.Views[i].ViewName, ImageMetrics.Psnr(img.Rgb, gt, px.Height, px.Width), ImageMetrics.Ssim(img.Rgb, gt, px.Height, px.Width), px.Height, px.Width));
+            scores.Add(new ViewScore(held.Views[i].ViewName, ImageMetrics.Psnr(img.Rgb, gt, px.Height, px.Width), ImageMetrics.Ssim(img.Rgb, gt, px.Height, px.Width), px.Height, px.Width));
         }
         return scores;
     }

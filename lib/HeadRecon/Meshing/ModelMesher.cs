@@ -17,7 +17,7 @@ public static class ModelMesher
         MeshSource source = MeshSource.Final, int chunkPoints = 65536)
     {
         var device = model.Background.device;
-        var code = model.id_shape_embedding.forward(tensor(new long[] { identity }, device: device)).detach();
+        var code = model.ShapeCode(identity);
         bool wasTraining = model.training;
         model.eval();
         try

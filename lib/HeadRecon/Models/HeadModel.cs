@@ -7,12 +7,23 @@ using static TorchSharp.torch;
 
 namespace HeadRecon.Models;
 
+/// <summary>A named set of parameters a trainer may freeze or give its own learning rate (train.freeze, train.group_lr_scale).</summary>
+/// <param name="Parameters">the group's parameters by state-dict name, in the model's parameter order.</param>
+public sealed record ParameterGroup(string Name, IReadOnlyList<(string Name, Parameter Parameter)> Parameters);
+
 /// <summary>
 /// The parts both stages share: the coarse geometry (template ∘ deformation), the Laplace density, the
 /// per-identity shape and colour codes, the error-bounded sampler and the volume renderer. A stage is a
-/// subclass that says what the final SDF is (<see cref="EvaluateGeometry"/>, <see cref="SdfValues"/>) and which colour
-/// network shades it. Parameter names follow the original so its checkpoints load by name.
+/// subclass that says what the final SDF is (<see cref="EvaluateGeometry"/>, <see cref="SdfValues"/>), which colour
+/// network shades it, and how it trains. Parameter names follow the original so its checkpoints load by name.
 /// </summary>
+/// <remarks>
+/// The training contract (after nerfstudio's get_param_groups / get_loss_dict / get_training_callbacks): a stage names
+/// its <see cref="ParameterGroups"/>, computes its objective (<see cref="Loss"/>), applies its own per-iteration
+/// schedules (<see cref="UpdateToStep"/>: the PE window, the hash grid's levels, the occupancy grids' rebuilds) and
+/// gives the state of those schedules to its checkpoint (<see cref="ScheduleState"/>, <see cref="RestoreScheduleState"/>).
+/// The trainer, the run loader, the benchmarks and the notebooks use only this; none of them asks which stage it holds.
+/// </remarks>
 public abstract class HeadModel : nn.Module
 {
     public readonly DeformedTemplateField deform_temp_geo_network;
@@ -20,10 +31,15 @@ public abstract class HeadModel : nn.Module
     public readonly Embedding id_shape_embedding;
     public readonly Embedding id_color_embedding;
 
-    protected HeadModel(ModelOptions o, string name) : base(name)
+    readonly OccupancyGridSet _occupancy;
+
+    /// <param name="window">the PE window schedule; its initial α is every encoding's α when built (the original's pe_alpha).</param>
+    protected HeadModel(ModelOptions o, EncodingWindow window, string name) : base(name)
     {
         Options = o;
-        deform_temp_geo_network = new DeformedTemplateField(o.DeformTempGeoNetwork, o.TemplateFeatureDim, o.DimIdentityShape);
+        Window = window;
+        _occupancy = new OccupancyGridSet(o.RaySampler.OccupancyGrid);
+        deform_temp_geo_network = new DeformedTemplateField(o.DeformTempGeoNetwork, o.TemplateFeatureDim, o.DimIdentityShape, window.InitialAlpha);
         density = new LaplaceDensity(o.Density);
         id_shape_embedding = nn.Embedding(o.NumIdentity, o.DimIdentityShape);
         id_color_embedding = nn.Embedding(o.NumIdentity, o.DimIdentityColor);
@@ -45,6 +61,8 @@ public abstract class HeadModel : nn.Module
     }
 
     public ModelOptions Options { get; }
+    /// <summary>The PE window schedule (<see cref="UpdateToStep"/> applies it).</summary>
+    public EncodingWindow Window { get; }
     public ErrorBoundedSampler Sampler { get; }
     public Tensor Background { get; private set; }
     public double SdfBoundingSphere { get; }
@@ -56,24 +74,97 @@ public abstract class HeadModel : nn.Module
     /// <summary>The colour network of this stage.</summary>
     public abstract ColorField Color { get; }
 
-    /// <summary>All positional encoders, so a schedule can move their window together.</summary>
+    /// <summary>"stage1", "stage2": what checkpoints and benchmarks call this stage.</summary>
+    public abstract string Stage { get; }
+
+    /// <summary>All positional encoders, so the window schedule moves them together.</summary>
     public virtual IEnumerable<PositionalEncoding> Encodings =>
         [deform_temp_geo_network.deform_net.Encoding, deform_temp_geo_network.implicit_net.Encoding, Color.PointEncoding, Color.ViewEncoding];
 
-    /// <summary>Sets α of every positional encoding (1 = all bands open, the original's behaviour).</summary>
-    public void SetEncodingAlpha(double alpha)
+    // ---------------------------------------------------------------- training contract
+
+    /// <summary>The modules of each parameter group, in the order the groups are listed: every parameter belongs to exactly one.</summary>
+    protected virtual IEnumerable<(string Group, nn.Module Module)> GroupModules() =>
+    [
+        ("template", deform_temp_geo_network.implicit_net),
+        ("deformation", deform_temp_geo_network.deform_net),
+        ("color", Color),
+        ("codes", id_shape_embedding),
+        ("codes", id_color_embedding),
+        ("density", density),
+    ];
+
+    /// <summary>This stage's parameter groups (nerfstudio's get_param_groups), each with its parameters in the model's order.</summary>
+    public IReadOnlyList<ParameterGroup> ParameterGroups()
     {
-        foreach (var e in Encodings) e.Alpha = alpha;
+        var groupOf = new Dictionary<Parameter, string>(ReferenceEqualityComparer.Instance);
+        var order = new List<string>();
+        foreach (var (group, module) in GroupModules())
+        {
+            if (!order.Contains(group)) order.Add(group);
+            foreach (var p in module.parameters()) groupOf.Add(p, group);
+        }
+        var members = order.ToDictionary(g => g, _ => new List<(string, Parameter)>());
+        foreach (var (name, p) in named_parameters())
+            members[groupOf.TryGetValue(p, out var g) ? g : throw new InvalidOperationException($"{GetType().Name}: parameter {name} is in no parameter group")].Add((name, p));
+        return [.. order.Select(g => new ParameterGroup(g, members[g]))];
     }
 
-    /// <summary>Schedules that follow the training iteration other than the PE window (set by the trainer each step).</summary>
-    public virtual void ApplyIterationSchedules(int iteration) { }
+    /// <summary>Fails with one error naming <paramref name="key"/> when a name is not one of this stage's groups.</summary>
+    public void CheckGroupNames(IEnumerable<string> names, string key)
+    {
+        var known = ParameterGroups().Select(g => g.Name).ToList();
+        foreach (var n in names)
+            if (!known.Contains(n)) throw new ConfException($"'{n}' is not a parameter group of {Stage} (its groups: {string.Join(", ", known)})", key: key);
+    }
+
+    /// <summary>This stage's objective for one rendered training batch (nerfstudio's get_loss_dict): the terms it has, weighted by <paramref name="loss"/>.</summary>
+    public abstract LossTerms Loss(RenderOutputs outputs, Tensor rgbGt, HeadLoss loss);
+
+    /// <summary>The terms both stages end with: the code priors and the deformation's size and smoothness.</summary>
+    protected static IEnumerable<LossTerm> CodeAndDeformationTerms(RenderOutputs o, HeadLoss loss) =>
+    [
+        loss.ShapeCode(o.ShapeCode),
+        loss.ColorCode(o.ColorCode),
+        loss.DeformationGradient(o.Geometry.GradDeform ?? throw new InvalidOperationException("the deformation-gradient term needs a batch rendered in training mode")),
+        loss.Deformation(o.Geometry.DeltaX),
+    ];
+
+    /// <summary>
+    /// Applies every schedule that follows the training iteration (nerfstudio's update_to_step): the PE window α,
+    /// and the iteration the occupancy grids are kept current for, with <paramref name="identities"/> identities
+    /// trained one per iteration. The trainer calls it before each step; the run loader with the checkpoint's iteration.
+    /// </summary>
+    public virtual void UpdateToStep(int iteration, int identities = 1)
+    {
+        double alpha = Window.Alpha(iteration);
+        foreach (var e in Encodings) e.Alpha = alpha;
+        _occupancy.UpdateToStep(iteration, identities);
+    }
+
+    /// <summary>What this model's schedules add to the metrics of a step that rendered <paramref name="identity"/> (occupancy grid use and rebuild time).</summary>
+    public IEnumerable<(string Name, double Value)> StepMetrics(long identity) => _occupancy.Metrics(identity);
+
+    /// <summary>The schedules' state to keep in a checkpoint beside the weights (the occupancy grids in use).</summary>
+    public IEnumerable<(string Name, byte[] Bytes)> ScheduleState() => _occupancy.Save();
+
+    /// <summary>Puts back what <see cref="ScheduleState"/> saved: <paramref name="members"/> are a checkpoint's member names,
+    /// <paramref name="read"/> reads one; errors name <paramref name="source"/>.</summary>
+    public void RestoreScheduleState(IEnumerable<string> members, Func<string, byte[]> read, string source) =>
+        _occupancy.Restore(members, read, source, Background.device);
 
     public (Tensor Shape, Tensor Color) Codes(Tensor identity) => (id_shape_embedding.forward(identity), id_color_embedding.forward(identity));
+
+    /// <summary>The shape code z_s of one identity (1, D), detached: what marching cubes, slices and analyses evaluate the SDF with.</summary>
+    public Tensor ShapeCode(long identity) => id_shape_embedding.forward(tensor(new[] { identity }, device: Background.device)).detach();
 
     /// <summary>The final SDF at points (M, 3) for one identity's shape code, without gradients bookkeeping:
     /// what the sampler and marching cubes query.</summary>
     public abstract Tensor SdfValues(Tensor points, Tensor shapeCode);
+
+    /// <summary>The per-person displacement δ at points (M, 3) → (M, 1), without gradients bookkeeping; zero for a stage
+    /// without one (the final SDF is then the coarse s₁).</summary>
+    public virtual Tensor DisplacementValues(Tensor points, Tensor shapeCode) => zeros(points.shape[0], 1, dtype: points.dtype, device: points.device);
 
     /// <summary>Geometry, features and the SDF gradients at points (M, 3); <paramref name="training"/> keeps the graph
     /// for the double backward of the eikonal and deformation-gradient terms. With <see cref="NumericalSdfGradient"/>
@@ -89,56 +180,27 @@ public abstract class HeadModel : nn.Module
         return minimum(sdf, sphere);
     }
 
-    readonly Dictionary<long, OccupancyGrid> _occupancy = [];
-
-    /// <summary>The training iteration, set by the trainer: occupancy grids are rebuilt when it enters a new block of
-    /// update_iters × <see cref="OccupancyIdentities"/> iterations (the checkpoint keeps the grids in use, so a resumed run
-    /// uses the same grids until the same rebuild).</summary>
-    public int OccupancyStep { get; set; }
-
-    /// <summary>Identities being trained (set by the trainer). Each iteration renders one identity, so a block of
-    /// update_iters × identities iterations uses each about update_iters times and rebuilds each grid once: the rebuild
-    /// cost per iteration stays rebuild / update_iters whether 1 or 31 identities are trained.</summary>
-    public int OccupancyIdentities { get; set; } = 1;
-
     /// <summary>ray_sampler.occupancy_grid.resolution &gt; 0.</summary>
-    public bool OccupancyGridEnabled => Options.RaySampler.OccupancyGrid.Resolution > 0;
+    public bool OccupancyGridEnabled => _occupancy.Enabled;
 
     /// <summary>The identity's grid as last built (no rebuild), or null.</summary>
-    public OccupancyGrid? CurrentOccupancyGrid(long identity) => _occupancy.GetValueOrDefault(identity);
+    public OccupancyGrid? CurrentOccupancyGrid(long identity) => _occupancy.Current(identity);
 
-    /// <summary>The identity's occupancy grid, (re)built from the current SDF when missing or stale; null when
-    /// ray_sampler.occupancy_grid.resolution is 0.</summary>
+    /// <summary>The identity's occupancy grid, (re)built from the current SDF when missing or stale for the step of
+    /// <see cref="UpdateToStep"/>; null when ray_sampler.occupancy_grid.resolution is 0.</summary>
     public OccupancyGrid? OccupancyGridFor(long identity, Tensor shapeCode)
     {
-        var o = Options.RaySampler.OccupancyGrid;
         if (!OccupancyGridEnabled) return null;
-        long period = (long)o.UpdateIters * Math.Max(1, OccupancyIdentities);
-        if (_occupancy.TryGetValue(identity, out var grid) && grid.BuiltAt / period == OccupancyStep / period) return grid;
-        grid?.Dispose();
-        var code = shapeCode.detach();
-        double beta = density.GetBeta().item<float>();
-        grid = OccupancyGrid.Build(o, p => SdfValues(p, code), shapeCode.device, OccupancyStep, Options.RaySampler.SdfChunk, beta);
-        _occupancy[identity] = grid;
-        return grid;
-    }
-
-    /// <summary>The grids in use, by identity (a checkpoint keeps them, so a resumed run samples exactly as it would have).</summary>
-    public IReadOnlyDictionary<long, OccupancyGrid> OccupancyGrids => _occupancy;
-
-    /// <summary>Puts back a grid saved with the weights it belongs to.</summary>
-    public void RestoreOccupancyGrid(long identity, OccupancyGrid grid)
-    {
-        if (_occupancy.Remove(identity, out var old)) old.Dispose();
-        _occupancy[identity] = grid;
+        return _occupancy.For(identity, step =>
+        {
+            var code = shapeCode.detach();
+            double beta = density.GetBeta().item<float>();
+            return OccupancyGrid.Build(Options.RaySampler.OccupancyGrid, p => SdfValues(p, code), shapeCode.device, step, Options.RaySampler.SdfChunk, beta);
+        });
     }
 
     /// <summary>Forgets every occupancy grid (after loading other weights).</summary>
-    public void ResetOccupancyGrids()
-    {
-        foreach (var g in _occupancy.Values) g.Dispose();
-        _occupancy.Clear();
-    }
+    public void ResetOccupancyGrids() => _occupancy.Reset();
 
     /// <summary>Runs the error-bounded sampler for rays of one identity, limited by its occupancy grid if enabled.</summary>
     /// <param name="identityIndex">the identity on the host, if known (else read from <paramref name="identity"/>, which waits for the device).</param>
@@ -225,7 +287,7 @@ public abstract class HeadModel : nn.Module
 
     protected override void Dispose(bool disposing)
     {
-        if (disposing) ResetOccupancyGrids();
+        if (disposing) _occupancy.Dispose();
         base.Dispose(disposing);
     }
 

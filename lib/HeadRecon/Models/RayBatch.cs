@@ -8,6 +8,22 @@ public sealed record RayBatch(Tensor Uv, Tensor Pose, Tensor Intrinsics, Tensor 
 {
     public long RayCount => Uv.shape[1];
 
+    /// <summary>The batch for pixels <paramref name="uv"/> (1, N, 2) of a pinhole camera: K (3×3 row-major, skew at [1]) as the
+    /// 4×4 intrinsics tensor, scaled by <paramref name="scale"/> for a resized image (pixel (c, r) ↔ full (c/s, r/s)),
+    /// the camera-to-world pose (4×4 row-major, OpenCV) and the identity, all on <paramref name="device"/>.</summary>
+    public static RayBatch ForCamera(Tensor uv, IReadOnlyList<double> intrinsics3x3, IReadOnlyList<double> cameraToWorld, long identity, Device device, double scale = 1.0)
+    {
+        var k = new float[16];
+        k[0] = (float)(intrinsics3x3[0] * scale); k[1] = (float)(intrinsics3x3[1] * scale); k[2] = (float)(intrinsics3x3[2] * scale);
+        k[5] = (float)(intrinsics3x3[4] * scale); k[6] = (float)(intrinsics3x3[5] * scale);
+        k[10] = 1; k[15] = 1;
+        var pose = cameraToWorld.Select(x => (float)x).ToArray();
+        return new RayBatch(uv, tensor(pose, [1, 4, 4], device: device), tensor(k, [1, 4, 4], device: device), tensor(new[] { identity }, device: device))
+        {
+            IdentityIndex = identity,
+        };
+    }
+
     /// <summary>The identity index on the host, when the batch's maker knows it: reading <see cref="Identity"/> back
     /// from a GPU waits for the device.</summary>
     public long? IdentityIndex { get; init; }

@@ -6,20 +6,31 @@ namespace HeadRecon.Models;
 
 /// <summary>
 /// Stage 1: template ∘ deformation co-trained across identities. Final SDF s = s₁ = T(x + D(x, z_s));
-/// colour from the small rendering_network (features f_def ⊕ f_T ⊕ z_c).
+/// colour from the small rendering_network (features f_def ⊕ f_T ⊕ z_c). Its objective: RGB, eikonal, the code
+/// priors and the deformation terms (no displacement, so none of its terms).
 /// </summary>
-public sealed class Stage1Model : HeadModel
+internal sealed class Stage1Model : HeadModel
 {
     public readonly ColorField rendering_network;
 
-    public Stage1Model(ModelOptions o) : base(o, "Stage1Model")
+    /// <param name="window">the PE window schedule (default: the original's fixed α of model.pe_alpha).</param>
+    public Stage1Model(ModelOptions o, EncodingWindow? window = null) : base(o, window ?? EncodingWindow.Fixed(o.PeAlpha), "Stage1Model")
     {
         int featureDim = o.DeformTempGeoNetwork.DeformNetwork.DeformFeatureDim + o.TemplateFeatureDim + o.DimIdentityColor;
-        rendering_network = new ColorField(o.RenderingNetwork, featureDim, "rendering_network");
+        rendering_network = new ColorField(o.RenderingNetwork, featureDim, "rendering_network", Window.InitialAlpha);
         register_module("rendering_network", rendering_network);
     }
 
     public override ColorField Color => rendering_network;
+
+    public override string Stage => "stage1";
+
+    public override LossTerms Loss(RenderOutputs outputs, Tensor rgbGt, HeadLoss loss) => LossTerms.Sum(
+    [
+        loss.Rgb(outputs.RgbValues, rgbGt),
+        loss.Eikonal(outputs.Geometry.GradTheta),
+        .. CodeAndDeformationTerms(outputs, loss),
+    ]);
 
     public override Tensor SdfValues(Tensor points, Tensor shapeCode)
     {

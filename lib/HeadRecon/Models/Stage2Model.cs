@@ -1,5 +1,6 @@
 using HeadRecon.Config;
 using HeadRecon.Fields;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace HeadRecon.Models;
@@ -7,34 +8,61 @@ namespace HeadRecon.Models;
 /// <summary>
 /// Stage 2: one person. Adds the high-frequency <see cref="DisplacementField"/>: s = s₁ + δ(γ_8(x) ⊕ f_def ⊕ f_T) (or a hash
 /// encoding of x in place of γ_8(x)), and a new,
-/// larger colour network (res_rendering_network, features f_def ⊕ f_T ⊕ f_disp ⊕ z_c). The eikonal term stays on s₁.
+/// larger colour network (res_rendering_network, features f_def ⊕ f_T ⊕ f_disp ⊕ z_c). The eikonal term stays on s₁;
+/// the objective adds the displacement term and, with model.use_tv_loss, the one on its gradient. The hash grid's
+/// coarse-to-fine levels (hash_grid.coarse_to_fine_iters) are one more schedule of this stage.
 /// </summary>
-public sealed class Stage2Model : HeadModel
+internal sealed class Stage2Model : HeadModel
 {
     public readonly DisplacementField displacement_network;
     public readonly ColorField res_rendering_network;
 
-    public Stage2Model(ModelOptions o) : base(o, "Stage2Model")
+    /// <param name="window">the PE window schedule (default: the original's fixed α of model.pe_alpha).</param>
+    public Stage2Model(ModelOptions o, EncodingWindow? window = null) : base(o, window ?? EncodingWindow.Fixed(o.PeAlpha), "Stage2Model")
     {
         int geometryFeatureDim = o.DeformTempGeoNetwork.DeformNetwork.DeformFeatureDim + o.TemplateFeatureDim;
-        displacement_network = new DisplacementField(o.DisplacementNetwork, geometryFeatureDim);
+        displacement_network = new DisplacementField(o.DisplacementNetwork, geometryFeatureDim, Window.InitialAlpha);
         int colorFeatureDim = geometryFeatureDim + o.DisplacementNetwork.DisplaceFeatureDim + o.DimIdentityColor;
-        res_rendering_network = new ColorField(o.RenderingNetwork, colorFeatureDim, "res_rendering_network");
+        res_rendering_network = new ColorField(o.RenderingNetwork, colorFeatureDim, "res_rendering_network", Window.InitialAlpha);
         register_module("displacement_network", displacement_network);
         register_module("res_rendering_network", res_rendering_network);
     }
 
     public override ColorField Color => res_rendering_network;
 
+    public override string Stage => "stage2";
+
     public override IEnumerable<Fields.PositionalEncoding> Encodings =>
         displacement_network.Encoding is { } e ? base.Encodings.Append(e) : base.Encodings;
 
-    /// <summary>The hash grid's coarse-to-fine level schedule (hash_grid.coarse_to_fine_iters; no-op otherwise).</summary>
-    public override void ApplyIterationSchedules(int iteration)
+    protected override IEnumerable<(string Group, nn.Module Module)> GroupModules() => base.GroupModules().Append(("displacement", displacement_network));
+
+    public override LossTerms Loss(RenderOutputs outputs, Tensor rgbGt, HeadLoss loss)
     {
+        var g = outputs.Geometry;
+        const string why = "the displacement terms need a batch rendered by stage 2";
+        var terms = new List<LossTerm>
+        {
+            loss.Rgb(outputs.RgbValues, rgbGt),
+            loss.Eikonal(g.GradTheta),
+            loss.Displacement(g.DeltaSdf ?? throw new InvalidOperationException(why)),
+        };
+        if (Options.UseTvLoss) terms.Add(loss.DisplacementGradient(g.DeltaSdfGrad ?? throw new InvalidOperationException(why)));
+        terms.AddRange(CodeAndDeformationTerms(outputs, loss));
+        return LossTerms.Sum(terms);
+    }
+
+    /// <summary>The PE window and the occupancy grids (<see cref="HeadModel.UpdateToStep"/>), and the hash grid's
+    /// coarse-to-fine levels (hash_grid.coarse_to_fine_iters; all levels without it).</summary>
+    public override void UpdateToStep(int iteration, int identities = 1)
+    {
+        base.UpdateToStep(iteration, identities);
         if (displacement_network.HashGrid is { } grid)
             grid.ActiveLevels = HashGridEncoding.ScheduledLevels(Options.DisplacementNetwork.HashGrid, iteration);
     }
+
+    public override Tensor DisplacementValues(Tensor points, Tensor shapeCode) =>
+        displacement_network.forward(points, deform_temp_geo_network.Evaluate(points, shapeCode).Features).narrow(1, 0, 1);
 
     /// <summary>The original's get_sdf_vals: the sphere clamp (if any) is applied after adding δ.</summary>
     public override Tensor SdfValues(Tensor points, Tensor shapeCode)

@@ -53,17 +53,5 @@ public sealed class DatasetTrainingData(HeadDataset dataset, bool maskBoundingBo
         return new ViewPixels(Batch(v, tensor(uv, [1, h * w, 2], device: device), s, device), tensor(rgb, [1, h * w, 3], device: device), h, w, v.IdentityIndex);
     }
 
-    /// <summary>The view's camera as 4×4 tensors; intrinsics scaled by s for a downscaled image (pixel (c, r) ↔ full (c/s, r/s)).</summary>
-    static RayBatch Batch(HeadView v, Tensor uv, double s, Device device)
-    {
-        var k = new float[16];
-        k[0] = (float)(v.Intrinsics[0] * s); k[1] = (float)(v.Intrinsics[1] * s); k[2] = (float)(v.Intrinsics[2] * s);
-        k[5] = (float)(v.Intrinsics[4] * s); k[6] = (float)(v.Intrinsics[5] * s);
-        k[10] = 1; k[15] = 1;
-        var pose = v.CameraToWorld.Select(x => (float)x).ToArray();
-        return new RayBatch(uv, tensor(pose, [1, 4, 4], device: device), tensor(k, [1, 4, 4], device: device), tensor(new long[] { v.IdentityIndex }, device: device))
-        {
-            IdentityIndex = v.IdentityIndex,
-        };
-    }
+    static RayBatch Batch(HeadView v, Tensor uv, double s, Device device) => RayBatch.ForCamera(uv, v.Intrinsics, v.CameraToWorld, v.IdentityIndex, device, s);
 }

@@ -1,5 +1,4 @@
 using System.Text;
-using System.Text.Json;
 using HeadRecon.Config;
 using HeadRecon.IO;
 
@@ -90,21 +89,11 @@ public sealed class RunFolder : IDisposable
             string line = lines[i];
             if (line.Length == 0) continue;
             bool complete = i < lines.Length - 1; // the last piece has no newline after it: cut off mid-write
-            if (complete && LoggedIteration(line) is int it && it <= iteration) keep.Append(line).Append('\n');
+            if (complete && MetricsLog.IterationOf(line) is int it && it <= iteration) keep.Append(line).Append('\n');
             else dropped++;
         }
         if (dropped > 0) AtomicFile.WriteAllText(MetricsFile, keep.ToString());
         return dropped;
-    }
-
-    static int? LoggedIteration(string line)
-    {
-        try
-        {
-            using var doc = JsonDocument.Parse(line);
-            return doc.RootElement.TryGetProperty("iteration", out var it) && it.TryGetInt32(out int v) ? v : null;
-        }
-        catch (JsonException) { return null; }
     }
 
     static void CreateDirectory(string dir)

@@ -21,21 +21,33 @@ public sealed class TrainedRun : IDisposable
         Folder = folder; Conf = conf; Model = model; Meta = meta; Dataset = dataset;
     }
 
+    /// <summary>
+    /// The one way to load a run (CLI, notebooks, evaluation, benchmarks): its saved conf, its dataset, and the model at
+    /// the latest checkpoint, verified, in eval mode on <paramref name="device"/>, with the
+    /// model's schedules (PE window, hash-grid levels, occupancy grids) as they stood at the checkpoint, so a run stopped
+    /// mid-schedule renders as it trained.
+    /// </summary>
     public static TrainedRun Load(string runDir, Device? device = null)
     {
         var folder = RunFolder.Open(runDir);
         var conf = folder.LoadConf();
         var ckpt = Checkpoint.Read(Checkpoint.Resolve(runDir));
         var dataset = DatasetLoader.Load(conf.Dataset, conf.Train.Seed);
-        var model = ModelFactory.Create(conf.Model);
-        ParameterLoader.Load(model, ckpt.Parameters(), Checkpoint.ModelPrefix, strict: true, source: ckpt.Path);
-        model.ToDevice(device ?? CPU);
-        model.eval();
-        // The schedules as they stood at the checkpoint, so a run stopped mid-schedule renders as it trained.
-        var meta = ckpt.Meta;
-        model.SetEncodingAlpha(meta.PeAlpha);
-        model.ApplyIterationSchedules(meta.Iteration);
-        return new TrainedRun(folder, conf, model, meta, dataset);
+        var model = ModelFactory.Create(conf);
+        try
+        {
+            ParameterLoader.Load(model, ckpt.Parameters(), Checkpoint.ModelPrefix, strict: true, source: ckpt.Path);
+            model.ToDevice(device ?? CPU);
+            model.eval();
+            model.RestoreScheduleState(ckpt.MemberNames, ckpt.Member, ckpt.Path);
+            model.UpdateToStep(ckpt.Meta.Iteration, dataset.NumIdentities);
+        }
+        catch
+        {
+            model.Dispose();
+            throw;
+        }
+        return new TrainedRun(folder, conf, model, ckpt.Meta, dataset);
     }
 
     /// <summary>The identity a stage-2 run was trained for (scan_id), else the first identity.</summary>

@@ -27,27 +27,21 @@ public sealed record TrainingProgress(int Iteration, int TotalIterations, IReadO
 public sealed class NonFiniteLossException(string message) : Exception(message);
 
 /// <summary>
-/// Trains one stage: Adam over every (unfrozen) parameter with a per-iteration exponential lr decay, one view and
-/// num_pixels random pixels per iteration (views shuffled each epoch), the PE window schedule, metrics.jsonl,
-/// PNG snapshots and atomic checkpoints. Every random draw of iteration i comes from generators seeded by
+/// Trains one stage through the model's training contract (<see cref="HeadModel"/>): Adam over the parameter groups
+/// the model names (train.freeze keeps some fixed, train.group_lr_scale scales their rate) with a per-iteration
+/// exponential lr decay, one view and num_pixels random pixels per iteration (views shuffled each epoch), the model's
+/// own schedules and objective, metrics.jsonl, PNG snapshots and atomic checkpoints holding the weights, the Adam
+/// state and the model's schedule state. Every random draw of iteration i comes from generators seeded by
 /// <see cref="StableSeed.Mix"/> of (seed, epoch or iteration), the same in every process, so a resumed run continues
 /// exactly as an uninterrupted one would. The trainer holds its run folder's writer lock until it is disposed.
 /// </summary>
 public sealed class Trainer : IDisposable
 {
-    public static readonly IReadOnlyDictionary<string, string[]> ParameterGroups = new Dictionary<string, string[]>
-    {
-        ["template"] = ["deform_temp_geo_network.implicit_net."],
-        ["deformation"] = ["deform_temp_geo_network.deform_net."],
-        ["displacement"] = ["displacement_network."],
-        ["color"] = ["rendering_network.", "res_rendering_network."],
-        ["codes"] = ["id_shape_embedding.", "id_color_embedding."],
-        ["density"] = ["density."],
-    };
-
     readonly ITrainingData _data;
     readonly Adam _optimizer;
     readonly double _lr0;
+    /// <summary>The learning-rate multiplier of each of the optimizer's parameter groups, in order.</summary>
+    readonly double[] _groupScales;
     readonly Stopwatch _clock = new();
     StreamWriter? _metrics;
 
@@ -70,20 +64,15 @@ public sealed class Trainer : IDisposable
     /// <summary>Optional hook called after each snapshot iteration (e.g. to write PNGs).</summary>
     public Action<Trainer>? OnSnapshot { get; set; }
 
-    Trainer(HeadConf conf, ITrainingData data, RunFolder run, Device device, CheckpointFile? resumeFrom)
+    Trainer(HeadConf conf, ITrainingData data, RunFolder run, Device device, HeadModel model, CheckpointFile? resumeFrom)
     {
         Conf = conf;
         _data = data;
         Run = run;
         Device = device;
-        if (data.NumIdentities > conf.Model.NumIdentity)
-            throw new ArgumentException($"model.num_identity = {conf.Model.NumIdentity} but the dataset has {data.NumIdentities} identities; raise model.num_identity (keep it equal in both stages)");
+        Model = model;
         TotalIterations = conf.Train.MaxIterations > 0 ? conf.Train.MaxIterations : checked(conf.Train.NEpochs * data.ViewCount);
-
-        manual_seed(conf.Train.Seed);
-        Model = ModelFactory.Create(conf.Model);
-        Model.ToDevice(device);
-        Loss = new HeadLoss(conf.Loss, conf.Model.UseTvLoss);
+        Loss = new HeadLoss(conf.Loss);
 
         if (resumeFrom is null && !string.IsNullOrWhiteSpace(conf.Train.InitCheckpoint))
         {
@@ -97,33 +86,74 @@ public sealed class Trainer : IDisposable
             ParameterLoader.Load(Model, resumeFrom.Parameters(), Checkpoint.ModelPrefix, strict: true, source: resumeFrom.Path);
         }
 
-        var frozen = conf.Train.Freeze.Select(g => ParameterGroups.TryGetValue(g, out var p) ? p
-            : throw new ArgumentException($"train.freeze: unknown group '{g}' (known: {string.Join(", ", ParameterGroups.Keys)})")).SelectMany(p => p).ToArray();
-        var trainable = new List<Parameter>();
-        foreach (var (name, p) in Model.named_parameters())
-        {
-            bool freeze = frozen.Any(prefix => name.StartsWith(prefix, StringComparison.Ordinal));
-            p.requires_grad = !freeze;
-            if (!freeze) trainable.Add(p);
-        }
         _lr0 = conf.Train.LearningRate;
-        _optimizer = optim.Adam(trainable, _lr0);
+        (_optimizer, _groupScales) = CreateOptimizer(Model, conf.Train, _lr0);
         if (resumeFrom is not null)
         {
             resumeFrom.LoadOptimizer(_optimizer);
             Iteration = resumeFrom.Meta.Iteration;
             LastCheckpointIteration = Iteration;
-            RestoreOccupancyGrids(resumeFrom);
+            Model.RestoreScheduleState(resumeFrom.MemberNames, resumeFrom.Member, resumeFrom.Path);
         }
         ApplySchedules();
     }
 
-    /// <summary>Starts a new run in <paramref name="runDir"/> (which must not hold a run yet).</summary>
+    /// <summary>
+    /// Adam over the groups not frozen. With every group at scale 1 (the default) one parameter group of every trainable
+    /// parameter in the model's order, as the original; otherwise one per model group, each at lr × its scale.
+    /// </summary>
+    static (Adam Optimizer, double[] Scales) CreateOptimizer(HeadModel model, TrainOptions t, double lr)
+    {
+        var groups = model.ParameterGroups();
+        var frozen = t.Freeze.ToHashSet(StringComparer.Ordinal);
+        foreach (var g in groups)
+            foreach (var (_, p) in g.Parameters) p.requires_grad = !frozen.Contains(g.Name);
+        double Scale(ParameterGroup g) => t.GroupLrScale.GetValueOrDefault(g.Name, 1.0);
+        if (groups.All(g => Scale(g) == 1.0))
+            return (optim.Adam(model.parameters().Where(p => p.requires_grad).ToList(), lr), [1.0]);
+        var live = groups.Where(g => !frozen.Contains(g.Name) && g.Parameters.Count > 0).ToList();
+        return (optim.Adam(live.Select(g => new Adam.ParamGroup(g.Parameters.Select(p => p.Parameter), lr: lr * Scale(g))), lr), [.. live.Select(Scale)]);
+    }
+
+    /// <summary>Starts a new run in <paramref name="runDir"/> (which must not hold a run yet). The configuration is checked
+    /// against the data and the model before the folder is created.</summary>
     public static Trainer Start(HeadConf conf, ITrainingData data, string runDir, Device device)
     {
-        var run = RunFolder.Create(runDir, conf);
-        try { return new Trainer(conf, data, run, device, null); }
-        catch { run.Dispose(); throw; }
+        var model = CreateModel(conf, data, device);
+        RunFolder? run = null;
+        try
+        {
+            run = RunFolder.Create(runDir, conf);
+            return new Trainer(conf, data, run, device, model, null);
+        }
+        catch
+        {
+            model.Dispose();
+            run?.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>The run's model, seeded by train.seed, on <paramref name="device"/>, once the configuration fits the data and
+    /// names only groups the model has.</summary>
+    static HeadModel CreateModel(HeadConf conf, ITrainingData data, Device device)
+    {
+        if (data.NumIdentities > conf.Model.NumIdentity)
+            throw new ConfException($"is {conf.Model.NumIdentity}, but the dataset has {data.NumIdentities} identities; raise it (keep it equal in both stages)", key: "model.num_identity");
+        manual_seed(conf.Train.Seed);
+        var model = ModelFactory.Create(conf);
+        try
+        {
+            model.CheckGroupNames(conf.Train.Freeze, "train.freeze");
+            model.CheckGroupNames(conf.Train.GroupLrScale.Keys, "train.group_lr_scale");
+            model.ToDevice(device);
+            return model;
+        }
+        catch
+        {
+            model.Dispose();
+            throw;
+        }
     }
 
     /// <summary>
@@ -141,7 +171,10 @@ public sealed class Trainer : IDisposable
             if (writerLock.PreviousHolder is { } holder) notes.Add($"the previous writer ({holder}) did not exit cleanly");
             var conf = run.LoadConf();
             var ckpt = ChooseCheckpoint(run, notes);
-            var trainer = new Trainer(conf, data, run, device, ckpt) { ResumeNotes = notes };
+            var model = CreateModel(conf, data, device);
+            Trainer trainer;
+            try { trainer = new Trainer(conf, data, run, device, model, ckpt) { ResumeNotes = notes }; }
+            catch { model.Dispose(); throw; }
             int dropped = run.TruncateMetrics(trainer.Iteration);
             if (dropped > 0) notes.Add($"{run.MetricsFile}: {dropped} line(s) after iteration {trainer.Iteration} dropped; those iterations are trained and logged again");
             return trainer;
@@ -188,15 +221,15 @@ public sealed class Trainer : IDisposable
 
     public double LearningRate => _lr0 * Math.Pow(Conf.Train.SchedDecayRate, (double)Iteration / Math.Max(1, TotalIterations));
 
-    public double PeAlpha => Conf.Train.PeAlphaIters <= 0
-        ? 1.0
-        : Conf.Train.PeAlphaStart + (1.0 - Conf.Train.PeAlphaStart) * Math.Min(1.0, (double)Iteration / Conf.Train.PeAlphaIters);
+    /// <summary>The PE window α of the model's schedule at the current iteration.</summary>
+    public double PeAlpha => Model.Window.Alpha(Iteration);
 
+    /// <summary>The learning rate of every optimizer group (× its train.group_lr_scale) and the model's own schedules, for <see cref="Iteration"/>.</summary>
     void ApplySchedules()
     {
-        foreach (var g in _optimizer.ParamGroups) g.LearningRate = LearningRate;
-        Model.SetEncodingAlpha(PeAlpha);
-        Model.ApplyIterationSchedules(Iteration);
+        var groups = _optimizer.ParamGroups.ToList();
+        for (int i = 0; i < groups.Count; i++) groups[i].LearningRate = LearningRate * _groupScales[i];
+        Model.UpdateToStep(Iteration, _data.NumIdentities);
     }
 
     int ViewForIteration(int iteration)
@@ -225,16 +258,14 @@ public sealed class Trainer : IDisposable
         // 63 bits: libtorch stores generator seeds as uint64 but some paths pass them through int64.
         using var generator = new Generator(StableSeed.Mix(Conf.Train.Seed, StableSeed.Render, Iteration) >> 1);
 
-        Model.OccupancyStep = Iteration;
-        Model.OccupancyIdentities = _data.NumIdentities;
         var output = Model.Render(batch, generator);
-        var terms = Loss.Compute(output, rgbGt);
-        double lossValue = terms.Loss.item<float>();
+        var terms = Model.Loss(output, rgbGt, Loss);
+        double lossValue = terms.Total.item<float>();
         if (!double.IsFinite(lossValue))
-            throw new NonFiniteLossException($"iteration {Iteration}: the loss is {lossValue} (rgb {terms.RgbLoss.item<float>()}, eikonal {terms.EikonalLoss.item<float>()}); stopped, " +
+            throw new NonFiniteLossException($"iteration {Iteration}: the loss is {lossValue} ({string.Join(", ", terms.Terms.Select(t => $"{t.Name} {t.Value.item<float>()}"))}); stopped, " +
                 (LastCheckpointIteration is int good ? $"the last good checkpoint is {Run.LatestCheckpoint} (iteration {good})" : "before the first checkpoint (this run has none to resume from)"));
         _optimizer.zero_grad();
-        terms.Loss.backward();
+        terms.Total.backward();
         _optimizer.step();
 
         // Every logged value in one copy to the host (on a GPU each item() waits for the device).
@@ -250,11 +281,7 @@ public sealed class Trainer : IDisposable
         metrics["pe_alpha"] = PeAlpha;
         metrics["view"] = view;
         metrics["sampler_iters"] = output.SamplerIterations;
-        if (Model.OccupancyGridEnabled && Model.CurrentOccupancyGrid(batch.IdentityIndex ?? batch.Identity.reshape(-1)[0].item<long>()) is { } grid)
-        {
-            metrics["occupied"] = grid.OccupiedFraction;
-            if (grid.BuiltAt == Iteration) metrics["occupancy_build_s"] = grid.BuildSeconds;
-        }
+        foreach (var (name, value) in Model.StepMetrics(batch.IdentityIndex ?? batch.Identity.reshape(-1)[0].item<long>())) metrics[name] = value;
         Iteration++;
         return metrics;
     }
@@ -309,43 +336,10 @@ public sealed class Trainer : IDisposable
     public void SaveCheckpoint()
     {
         Checkpoint.Save(Run.LatestCheckpoint, Model, _optimizer,
-            new CheckpointMeta(Iteration, TotalIterations, Model is Stage1Model ? "stage1" : "stage2", LearningRate, Conf.Train.Seed, PeAlpha, DateTime.UtcNow.ToString("O")),
-            keepPreviousAs: Run.PreviousCheckpoint, extraMembers: OccupancyMembers());
+            new CheckpointMeta(Iteration, TotalIterations, Model.Stage, LearningRate, Conf.Train.Seed, PeAlpha, DateTime.UtcNow.ToString("O")),
+            keepPreviousAs: Run.PreviousCheckpoint, extraMembers: Model.ScheduleState());
         LastCheckpointIteration = Iteration;
     }
-
-    // The grids in use are part of the state: rebuilt on resume from later weights, they would sample differently
-    // until the next scheduled rebuild.
-    IEnumerable<(string, byte[])> OccupancyMembers()
-    {
-        foreach (var (identity, grid) in Model.OccupancyGrids.OrderBy(kv => kv.Key))
-        {
-            yield return ($"{Checkpoint.OccupancyPrefix}{identity}.bin", grid.ToBytes());
-            yield return ($"{Checkpoint.OccupancyPrefix}{identity}.json", JsonSerializer.SerializeToUtf8Bytes(new OccupancyGridState(grid.BuiltAt, grid.Threshold)));
-        }
-    }
-
-    void RestoreOccupancyGrids(CheckpointFile ckpt)
-    {
-        if (!Model.OccupancyGridEnabled) return;
-        foreach (var name in ckpt.MemberNames.Where(n => n.StartsWith(Checkpoint.OccupancyPrefix, StringComparison.Ordinal) && n.EndsWith(".json", StringComparison.Ordinal)))
-        {
-            string stem = name[..^5];
-            long identity = long.Parse(stem[Checkpoint.OccupancyPrefix.Length..], System.Globalization.CultureInfo.InvariantCulture);
-            var state = JsonSerializer.Deserialize<OccupancyGridState>(ckpt.Member(name))
-                        ?? throw new InvalidDataException($"{ckpt.Path}: unreadable {name}");
-            try
-            {
-                Model.RestoreOccupancyGrid(identity, Rendering.OccupancyGrid.FromBytes(Conf.Model.RaySampler.OccupancyGrid, ckpt.Member(stem + ".bin"), state.BuiltAt, state.Threshold, Device));
-            }
-            catch (Exception e) when (e is InvalidDataException or KeyNotFoundException)
-            {
-                throw new InvalidDataException($"{ckpt.Path}: {stem}: {e.Message}", e);
-            }
-        }
-    }
-
-    sealed record OccupancyGridState(int BuiltAt, double Threshold);
 
     StreamWriter OpenMetrics()
     {

@@ -64,15 +64,11 @@ public static class Orbit
         var uv = new float[height * width * 2];
         for (int r = 0; r < height; r++)
             for (int c = 0; c < width; c++) { uv[2 * (r * width + c)] = c; uv[2 * (r * width + c) + 1] = r; }
-        var k = new float[16];
-        k[0] = (float)intrinsics3x3[0]; k[1] = (float)intrinsics3x3[1]; k[2] = (float)intrinsics3x3[2];
-        k[5] = (float)intrinsics3x3[4]; k[6] = (float)intrinsics3x3[5]; k[10] = 1; k[15] = 1;
         var frames = new List<Image<Rgb24>>();
         foreach (var pose in poses)
         {
             using var scope = NewDisposeScope();
-            var batch = new RayBatch(tensor(uv, [1, height * width, 2], device: device), tensor(pose.Select(v => (float)v).ToArray(), [1, 4, 4], device: device),
-                tensor(k, [1, 4, 4], device: device), tensor(new long[] { identity }, device: device));
+            var batch = RayBatch.ForCamera(tensor(uv, [1, height * width, 2], device: device), intrinsics3x3, pose, identity, device);
             var img = ImageRenderer.Render(model, batch, height, width, chunk);
             frames.Add(Images.Strip(Images.FromRgb(img.Rgb, height, width), Images.FromNormals(img.Normals, height, width)));
         }

@@ -43,7 +43,7 @@ public static class SdfSlice
 
     public static SdfSliceResult Evaluate(HeadModel model, int identity, SlicePlane plane, int resolution, double min, double max, double offset = 0)
     {
-        var code = model.id_shape_embedding.forward(tensor(new long[] { identity }, device: model.Background.device));
+        var code = model.ShapeCode(identity);
         return Evaluate(p => model.SdfValues(p.to(code.device), code), plane, resolution, min, max, offset);
     }
 }

@@ -21,13 +21,21 @@ public static class Snapshots
             Images.FromSignedField(slice.Values, slice.Resolution, slice.Resolution, (float)(sliceExtent / 4)));
     }
 
-    /// <summary>Writes snapshots/it_NNNNNNN.png for the trainer's current state.</summary>
-    public static string Write(Trainer trainer, ITrainingData data, int view = 0, int maxSide = 64)
+    /// <summary>Writes snapshots/it_NNNNNNN.png for the trainer's current state (the first training view), plus
+    /// it_NNNNNNN_vK.png for each further view plot.plot_nimgs asks for (spread over the training views); returns the paths.</summary>
+    public static IReadOnlyList<string> Write(Trainer trainer, ITrainingData data, int maxSide = 64)
     {
         double extent = Math.Abs(trainer.Conf.Plot.GridBoundary.Count == 2 ? trainer.Conf.Plot.GridBoundary[1] : 1.0) * 1.5;
-        using var img = Compose(trainer.Model, data, view, maxSide, extent, trainer.Conf.Train.SplitNPixels);
-        string path = Path.Combine(trainer.Run.SnapshotDir, $"it_{trainer.Iteration:D7}.png");
-        Images.SavePng(img, path);
-        return path;
+        int n = Math.Min(trainer.Conf.Plot.PlotNImgs, data.ViewCount);
+        var paths = new List<string>();
+        for (int k = 0; k < n; k++)
+        {
+            int view = k * data.ViewCount / n;
+            using var img = Compose(trainer.Model, data, view, maxSide, extent, trainer.Conf.Train.SplitNPixels);
+            string path = Path.Combine(trainer.Run.SnapshotDir, k == 0 ? $"it_{trainer.Iteration:D7}.png" : $"it_{trainer.Iteration:D7}_v{view}.png");
+            Images.SavePng(img, path);
+            paths.Add(path);
+        }
+        return paths;
     }
 }

@@ -49,10 +49,12 @@ public static class ModelChecks
         var color = m.Color.forward(x, r.T("pts/render_normals"), r.T("pts/render_viewdirs"), r.T("pts/render_features"));
         ctx.Close(r.T("pts/render_out"), color, 1e-4, what: "render_out");
 
-        if (m is Stage2Model s2)
+        if (!ReferenceModels.IsStage1(r))
         {
+            // The displacement network by its PyTorch name, as the original's state dict holds it.
+            var displacement = (HeadRecon.Fields.DisplacementField)m.named_children().Single(c => c.name == "displacement_network").module;
             var dtg = r.T("pts/dtg_out");
-            ctx.Close(r.T("pts/disp_out"), s2.displacement_network.forward(x, dtg.narrow(1, 1, dtg.shape[1] - 1)), 1e-4, what: "disp_out");
+            ctx.Close(r.T("pts/disp_out"), displacement.forward(x, dtg.narrow(1, 1, dtg.shape[1] - 1)), 1e-4, what: "disp_out");
             ctx.Close(r.T("pts/final_sdf"), train.Sdf, 1e-4, what: "final_sdf");
             ctx.Close(r.T("pts/final_sdf_gradients"), train.Normals, 1e-4, 1e-4, "final_sdf_gradients");
         }
@@ -106,7 +108,7 @@ public static class ModelChecks
         ctx.Close(r.T("fwd/rgb_samples"), o.RgbSamples, 1e-4, what: "rgb_samples");
         ctx.Close(r.T("out/rgb_values"), o.RgbValues, 1e-4, what: "rgb_values");
         ctx.Close(r.T("out/normal_map"), o.NormalMap!, 1e-4, what: "normal_map");
-        if (m is Stage1Model)
+        if (ReferenceModels.IsStage1(r))
         {
             ctx.Close(r.T("fwd/sdf"), o.Geometry.Sdf, 1e-4, what: "sdf");
             ctx.Close(r.T("fwd/sdf_gradients"), o.Geometry.GradTheta, 1e-4, 1e-4, "sdf_gradients");

@@ -96,7 +96,7 @@ public class ConfFilesTests
 
         var m = c.Model;
         AssertCommonModel(m);
-        Assert.Equal((true, true, 3.0, false), (m.St1Flag, m.WhiteBkgd, m.SceneBoundingSphere, m.UseTvLoss));
+        Assert.Equal((true, true, 3.0, false), (m.FirstStage, m.WhiteBkgd, m.SceneBoundingSphere, m.UseTvLoss));
         Assert.Equal([1.0, 1.0, 1.0], m.BgColor);
         Assert.Equal([256, 256, 256, 256], m.RenderingNetwork.Dims);
         Assert.Equal((6, 4), (m.RenderingNetwork.Multires, m.RenderingNetwork.MultiresView));
@@ -120,7 +120,7 @@ public class ConfFilesTests
 
         var m = c.Model;
         AssertCommonModel(m);
-        Assert.Equal((false, true, 3.0, true), (m.St1Flag, m.WhiteBkgd, m.SceneBoundingSphere, m.UseTvLoss));
+        Assert.Equal((false, true, 3.0, true), (m.FirstStage, m.WhiteBkgd, m.SceneBoundingSphere, m.UseTvLoss));
         Assert.Equal(Enumerable.Repeat(256, 6), m.RenderingNetwork.Dims);
         Assert.Equal((8, 6), (m.RenderingNetwork.Multires, m.RenderingNetwork.MultiresView));
         Assert.Equal([3], m.RenderingNetwork.SkipIn);
@@ -162,7 +162,7 @@ public class ConfFilesTests
 
         var m = c.Model;
         AssertCommonModel(m);
-        Assert.Equal((st1, false, 20.0, 10, !st1), (m.St1Flag, m.WhiteBkgd, m.SceneBoundingSphere, m.NumIdentity, m.UseTvLoss));
+        Assert.Equal((st1, false, 20.0, 10, !st1), (m.FirstStage, m.WhiteBkgd, m.SceneBoundingSphere, m.NumIdentity, m.UseTvLoss));
         Assert.Equal([256, 256, 256, 256], m.RenderingNetwork.Dims);
         Assert.Equal((6, 4), (m.RenderingNetwork.Multires, m.RenderingNetwork.MultiresView));
         Assert.Empty(m.RenderingNetwork.SkipIn);

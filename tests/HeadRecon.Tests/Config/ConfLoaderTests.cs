@@ -38,7 +38,7 @@ public class ConfLoaderTests
             train { learning_rate = 1e-3, nepochs = 2e4, freeze = [template, "codes"], redraw_pixels_every_iteration = False }
             plot.grid_boundary = [-1, 1.5]
             dataset { scan_id = 371, img_res = [64, 48], fine_tune_flag = true }
-            model { white_bkgd = off, rendering_network.mode = "nerf" }
+            model { white_bkgd = off, sdf_gradient = "numerical" }
             """);
         Assert.Equal(1e-3, c.Train.LearningRate);
         Assert.Equal(20000, c.Train.NEpochs);
@@ -49,7 +49,7 @@ public class ConfLoaderTests
         Assert.Equal([64, 48], c.Dataset.ImgRes);
         Assert.True(c.Dataset.FineTuneFlag);
         Assert.False(c.Model.WhiteBkgd);
-        Assert.Equal("nerf", c.Model.RenderingNetwork.Mode);
+        Assert.Equal("numerical", c.Model.SdfGradient);
     }
 
     [Fact]

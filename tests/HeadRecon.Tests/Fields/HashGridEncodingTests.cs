@@ -229,22 +229,24 @@ public class HashGridEncodingTests
         manual_seed(14);
         var conf = ConfLoader.Load(Quickstart2, ["model.displacement_network.encoding=\"hashgrid\""]);
         Assert.Equal("hashgrid", conf.Model.DisplacementNetwork.Encoding);
-        var model = new Stage2Model(conf.Model);
-        Assert.NotNull(model.displacement_network.HashGrid);
+        using var model = ModelFactory.Create(conf.Model);
+        var displacement = (DisplacementField)model.named_children().Single(c => c.name == "displacement_network").module;
+        Assert.NotNull(displacement.HashGrid);
         Assert.Contains("displacement_network.hash_grid.embeddings", model.state_dict().Keys);
         Assert.Equal(4, model.Encodings.Count()); // the displacement field has no positional encoding to schedule
-        model.SetEncodingAlpha(1.0);
+        model.UpdateToStep(0);
 
         model.train();
-        var loss = new HeadLoss(conf.Loss, conf.Model.UseTvLoss);
-        Assert.True(loss.UseTvLoss);
+        var loss = new HeadLoss(conf.Loss);
+        Assert.True(conf.Model.UseTvLoss);
         var output = model.Render(HeadRecon.Tests.Models.TrainingStepTests.SmallBatch(16, identity: 1));
         Assert.Equal([16L, 3L], output.RgbValues.shape);
-        var terms = loss.Compute(output, rand(1, 16, 3));
-        Assert.True(float.IsFinite(terms.Loss.item<float>()));
+        var terms = model.Loss(output, rand(1, 16, 3), loss);
+        Assert.Contains(terms.Terms, t => t.Name == "disp_grad_loss"); // use_tv_loss in stage 2
+        Assert.True(float.IsFinite(terms.Total.item<float>()));
         model.zero_grad();
-        terms.Loss.backward();
-        var table = model.displacement_network.HashGrid!.embeddings.grad;
+        terms.Total.backward();
+        var table = displacement.HashGrid!.embeddings.grad;
         Assert.NotNull(table);
         Assert.True(table.isfinite().all().item<bool>());
         Assert.True(table.abs().sum().item<float>() > 0, "no gradient reached the hash table");

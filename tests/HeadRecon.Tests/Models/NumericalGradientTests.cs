@@ -250,21 +250,21 @@ public class NumericalGradientTests(ITestOutputHelper output)
         manual_seed(14);
         using var model = ModelFactory.Create(c.Model);
         model.train();
-        var loss = new HeadLoss(c.Loss, c.Model.UseTvLoss);
+        var loss = new HeadLoss(c.Loss);
         var opt = optim.Adam(model.parameters(), 5e-4);
         var before = model.parameters().Select(p => p.detach().clone()).ToList();
         var batch = global::HeadRecon.Benchmarks.TrainingBenchmark.SyntheticBatch(16, new Generator(3), CPU, imageSize: 64);
         var o = model.Render(batch);
-        var terms = loss.Compute(o, rand(1, 16, 3));
-        Assert.True(float.IsFinite(terms.Loss.item<float>()));
-        Assert.True(float.IsFinite(terms.EikonalLoss.item<float>()) && terms.EikonalLoss.item<float>() > 0);
-        Assert.True(float.IsFinite(terms.DeformGradLoss.item<float>()) && terms.DeformGradLoss.item<float>() > 0);
+        var terms = model.Loss(o, rand(1, 16, 3), loss);
+        Assert.True(float.IsFinite(terms.Total.item<float>()));
+        Assert.True(float.IsFinite(terms["eikonal_loss"].item<float>()) && terms["eikonal_loss"].item<float>() > 0);
+        Assert.True(float.IsFinite(terms["deform_grad_loss"].item<float>()) && terms["deform_grad_loss"].item<float>() > 0);
         // The gradients are ordinary tensors of the forward graph (no autograd.grad): the sample points never needed
         // requires_grad, and one first-order backward reaches the geometry through them.
         Assert.False(o.Points.requires_grad);
         Assert.True(o.Geometry.GradTheta.requires_grad && o.Geometry.GradDeform!.requires_grad);
         opt.zero_grad();
-        terms.Loss.backward();
+        terms.Total.backward();
         opt.step();
         var after = model.parameters().ToList();
         int changed = before.Zip(after).Count(t => !t.First.allclose(t.Second.detach()));

@@ -23,9 +23,7 @@ public class TrainingStepTests
         return new RayBatch(uv, pose, k, tensor(new long[] { identity }));
     }
 
-    static HeadModel Build(bool stage2) => stage2
-        ? new Stage2Model(ReferenceModels.Stage2Options with { NumIdentity = 31 })
-        : new Stage1Model(ReferenceModels.Stage1Options with { NumIdentity = 31 });
+    static HeadModel Build(bool stage2) => ModelFactory.Create((stage2 ? ReferenceModels.Stage2Options : ReferenceModels.Stage1Options) with { NumIdentity = 31 });
 
     [Theory]
     [InlineData(false)]
@@ -35,15 +33,15 @@ public class TrainingStepTests
         manual_seed(3);
         var model = Build(stage2);
         model.train();
-        var loss = new HeadLoss(new LossOptions(), useTvLoss: stage2);
+        var loss = new HeadLoss(new LossOptions());
         var opt = optim.Adam(model.parameters(), 5e-4);
         var before = model.parameters().Select(p => p.detach().clone()).ToList();
         var batch = SmallBatch(32, identity: 7);
         var output = model.Render(batch);
-        var terms = loss.Compute(output, rand(1, 32, 3));
-        Assert.True(float.IsFinite(terms.Loss.item<float>()));
+        var terms = model.Loss(output, rand(1, 32, 3), loss);
+        Assert.True(float.IsFinite(terms.Total.item<float>()));
         opt.zero_grad();
-        terms.Loss.backward();
+        terms.Total.backward();
         opt.step();
         var after = model.parameters().ToList();
         int changed = before.Zip(after).Count(t => !t.First.allclose(t.Second.detach()));

@@ -142,23 +142,21 @@ public class OccupancyGridTests
         using var model = ModelFactory.Create(conf.Model);
         var batch = HeadRecon.Benchmarks.TrainingBenchmark.SyntheticBatch(64, new Generator(1), CPU, imageSize: 64);
         var code = model.id_shape_embedding.forward(batch.Identity);
-        model.OccupancyStep = 0;
+        model.UpdateToStep(0);
         var g0 = model.OccupancyGridFor(0, code);
         Assert.NotNull(g0);
-        model.OccupancyStep = 9;
+        model.UpdateToStep(9);
         Assert.Same(g0, model.OccupancyGridFor(0, code));
-        model.OccupancyStep = 10;
+        model.UpdateToStep(10);
         var g1 = model.OccupancyGridFor(0, code);
         Assert.NotSame(g0, g1);
         Assert.Equal(10, g1!.BuiltAt);
         // With 3 identities trained the period is 3 × update_iters: each identity's grid is rebuilt once per 30 iterations.
-        model.OccupancyIdentities = 3;
-        model.OccupancyStep = 29;
+        model.UpdateToStep(29, identities: 3);
         Assert.Same(g1, model.OccupancyGridFor(0, code));
-        model.OccupancyStep = 30;
+        model.UpdateToStep(30, identities: 3);
         Assert.NotSame(g1, model.OccupancyGridFor(0, code));
-        model.OccupancyIdentities = 1;
-        model.OccupancyStep = 30;
+        model.UpdateToStep(30);
         g1 = model.OccupancyGridFor(0, code)!;
         // The fresh model's SDF is the geometric-init sphere of radius model.implicit_network.bias (0.3 here).
         Assert.InRange(g1.OccupiedFraction, 0.05, 0.6);
