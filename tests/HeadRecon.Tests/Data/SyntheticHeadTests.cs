@@ -202,3 +202,59 @@ public class SyntheticHeadTests(SmallSyntheticFamily family) : IClassFixture<Sma
         Assert.False(Directory.Exists(Path.Combine(t["ok"], "gt")));
     }
 }
+
+public class HeadFamilyTests
+{
+    [Fact]
+    public void Family_is_spread_apart_and_stable()
+    {
+        var a = HeadFamily.Draw(3, 4);
+        var b = HeadFamily.Draw(3, 4);
+        Assert.Equal(a.Select(p => p.Seed), b.Select(p => p.Seed));
+        var heads = a.Select(p => new SyntheticHead(p)).ToList();
+        var surfaces = heads.Select(h => HeadFamily.SurfacePoints(h.BaseDistance, 36, 800)).ToList();
+        // Farthest-point selection: every identity is farther from the ones before it than a plain draw's nearest pair.
+        var plain = Enumerable.Range(0, 4).Select(k => new SyntheticHead(HeadParameters.Random(HeadFamily.CandidateSeed(3, k), false))).ToList();
+        var plainSurfaces = plain.Select(h => HeadFamily.SurfacePoints(h.BaseDistance, 36, 800)).ToList();
+        double Nearest(IReadOnlyList<SyntheticHead> h, IReadOnlyList<Vector3d[]> s) =>
+            Enumerable.Range(0, h.Count).SelectMany(i => Enumerable.Range(i + 1, h.Count - i - 1).Select(j => HeadFamily.MeanSurfaceDistance(h[i], s[i], h[j], s[j]))).Min();
+        Assert.True(Nearest(heads, surfaces) > Nearest(plain, plainSurfaces), "farthest-point selection should beat the first four draws");
+        Assert.True(Nearest(heads, surfaces) > 0.03, $"nearest pair {Nearest(heads, surfaces):F4}");
+    }
+
+    [Fact]
+    public void Landmarks_lie_on_the_surface_in_anatomical_order()
+    {
+        var head = new SyntheticHead(HeadFamily.Draw(1, 1)[0]);
+        var l = head.Landmarks();
+        Assert.Equal(HeadLandmarks.All.Order(), l.Points.Keys.Order());
+        foreach (var (name, p) in l.Points) Assert.True(Math.Abs(head.Distance(p)) < 1e-3, $"{name} off the surface by {head.Distance(p):g3}");
+        // the subject's right is −x; nose tip in front of the eyes; mouth below the nose, chin lowest
+        Assert.True(l[HeadLandmarks.RightEye].X < 0 && l[HeadLandmarks.LeftEye].X > 0);
+        Assert.True(l[HeadLandmarks.NoseTip].Z > l[HeadLandmarks.RightEye].Z + 0.1);
+        Assert.True(l[HeadLandmarks.NoseTip].Y > l[HeadLandmarks.NoseBase].Y && l[HeadLandmarks.NoseBase].Y > l[HeadLandmarks.MouthLeft].Y);
+        Assert.True(l[HeadLandmarks.Chin].Y < l[HeadLandmarks.MouthRight].Y);
+    }
+
+    [Fact]
+    public void Held_out_identities_and_the_family_file_round_trip()
+    {
+        using var t = new TempDir();
+        var o = new SynthOptions(t["a"], Identities: 3, Views: 15, Resolution: 24, Seed: 2, GtResolution: 24) { HeldOut = 1, RenderOnly = ["103"] };
+        SyntheticHeadWriter.Write(o);
+        Assert.Equal("101\n102\n", File.ReadAllText(Path.Combine(t["a"], "id.txt")));
+        Assert.Equal("103\n", File.ReadAllText(Path.Combine(t["a"], "heldout.txt")));
+        Assert.False(Directory.Exists(Path.Combine(t["a"], "101")));
+        Assert.True(File.Exists(Path.Combine(t["a"], "103", "15.png")));
+        Assert.True(File.Exists(Path.Combine(t["a"], "gt", "101.ply")));
+        var family = HeadFamily.Load(Path.Combine(t["a"], "gt", "family.json"));
+        Assert.Equal(System.Text.Json.JsonSerializer.Serialize(HeadFamily.Draw(2, 3)), System.Text.Json.JsonSerializer.Serialize(family));
+        // rendering from the family file gives the same bytes as drawing
+        SyntheticHeadWriter.Write(o with { OutDir = t["b"], Family = family, Seed = 99 });
+        Assert.True(File.ReadAllBytes(Path.Combine(t["a"], "103", "15.png")).AsSpan().SequenceEqual(File.ReadAllBytes(Path.Combine(t["b"], "103", "15.png"))));
+        // the 3-view split of an unseen person uses frontal cameras only
+        var cams = HeadRig.Cameras(15, 24);
+        foreach (int v in HeadRig.SpreadSelection(cams, 3, HeadRig.FewViewMaxAngle))
+            Assert.True(cams[v - 1].Direction.Z >= Math.Cos(HeadRig.FewViewMaxAngle * Math.PI / 180) - 1e-9);
+    }
+}
