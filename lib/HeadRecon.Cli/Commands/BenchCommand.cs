@@ -57,7 +57,7 @@ public static class BenchCommand
             var machine = MachineInfo.Current();
             if (asJson)
             {
-                Console.WriteLine(BenchmarkSuite.ToJson(machine, settings.Overrides));
+                Console.WriteLine(BenchmarkSuite.ToJson(machine, settings.Overrides, dev));
             }
             else
             {
@@ -70,7 +70,8 @@ public static class BenchCommand
             }
             var results = BenchmarkSuite.Run(settings, r => Console.WriteLine(asJson ? BenchmarkSuite.ToJson(r) : BenchmarkSuite.TableRow(r)));
             if (!asJson)
-                Console.WriteLine($"peak RSS {BenchmarkSuite.PeakRssMegabytes():F0} MiB, load {BenchmarkSuite.LoadAverage():F2}");
+                Console.WriteLine($"peak RSS {BenchmarkSuite.PeakRssMegabytes():F0} MiB, load {BenchmarkSuite.LoadAverage():F2}" +
+                                  (GpuMemory.Query(dev) is { } gpu ? $", GPU memory in use {gpu.UsedMegabytes:F0} of {gpu.TotalMegabytes:F0} MiB (the process's peak: libtorch keeps what it reserved)" : ""));
             return results.Count > 0 ? 0 : 1;
         });
         return cmd;

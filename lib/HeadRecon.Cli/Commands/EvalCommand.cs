@@ -2,7 +2,6 @@ using System.CommandLine;
 using System.Text.Json;
 using HeadRecon.Evaluation;
 using HeadRecon.IO;
-using HeadRecon.Meshing;
 using HeadRecon.Runtime;
 using HeadRecon.Training;
 
@@ -25,22 +24,17 @@ public static class EvalCommand
         {
             string t = parse.GetValue(target)!;
             var gtMesh = Ply.Read(parse.GetValue(gt)!);
-            Mesh recon;
-            IReadOnlyList<ViewScore> scores = [];
-            double? unitsToMm = parse.GetValue(mm);
+            EvaluationReport report;
             if (Directory.Exists(t))
             {
                 using var r = TrainedRun.Load(t, TorchRuntime.ResolveDevice(parse.GetValue(device)!));
-                int id = r.DefaultIdentity;
-                recon = r.ExtractMesh(id, parse.GetValue(res), largestComponent: true);
-                unitsToMm ??= r.Dataset.UnitsToMm;
-                scores = RunEvaluator.HeldOutViews(r, id, parse.GetValue(views));
+                report = RunEvaluator.Evaluate(r, gtMesh, parse.GetValue(res), parse.GetValue(views), parse.GetValue(samples), parse.GetValue(mm)).Report;
             }
             else
             {
-                recon = Ply.Read(t);
+                report = new EvaluationReport(RunEvaluator.CompareMeshes(Ply.Read(t), gtMesh, parse.GetValue(mm), parse.GetValue(samples)), []);
             }
-            var report = new EvaluationReport(RunEvaluator.CompareMeshes(recon, gtMesh, unitsToMm, parse.GetValue(samples)), scores);
+            var scores = report.HeldOutViews;
             if (parse.GetValue(json))
             {
                 Console.WriteLine(JsonSerializer.Serialize(report.ToDictionary()));

@@ -31,7 +31,6 @@ public static class MeshCommand
                 throw new InvalidDataException($"{r.Folder.Root}: no surface inside plot.grid_boundary [{string.Join(", ", r.Conf.Plot.GridBoundary)}] at iteration {r.Meta.Iteration}; widen it with the run's conf or train longer");
             string name = source == MeshSource.Template ? "template" : r.Dataset.IdentityNames.ElementAtOrDefault(id) ?? id.ToString();
             string path = parse.GetValue(output) ?? Path.Combine(r.Folder.Root, "meshes", $"{name}.ply");
-            Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
             Ply.Write(path, mesh);
             Console.WriteLine($"{path}: {mesh.VertexCount} vertices, {mesh.FaceCount} faces ({sw.Elapsed.TotalSeconds:F1} s, iteration {r.Meta.Iteration})");
             return 0;

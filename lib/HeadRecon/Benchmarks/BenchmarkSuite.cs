@@ -41,6 +41,9 @@ public sealed record BenchResult
     [JsonPropertyName("occupancy_build_s")] public double? OccupancyBuildSeconds { get; init; }
     [JsonPropertyName("load_avg")] public double LoadAverage { get; init; }
     [JsonPropertyName("peak_rss_mb")] public double PeakRssMegabytes { get; init; }
+    /// <summary>On CUDA: device memory in use after the case (see <see cref="GpuMemoryUse"/>: the process's peak so far;
+    /// one case per process gives each case's own).</summary>
+    [JsonPropertyName("gpu_used_mb")] public double? GpuUsedMegabytes { get; init; }
 }
 
 /// <summary>The machine a run was measured on.</summary>
@@ -209,7 +212,7 @@ public static class BenchmarkSuite
             MedianSeconds = t.MedianSeconds, SamplerSeconds = t.SamplerSeconds, ForwardSeconds = t.ForwardSeconds,
             BackwardSeconds = t.BackwardSeconds, OptimizerSeconds = t.OptimizerSeconds, AllSeconds = t.AllSeconds, CpuSeconds = t.CpuSeconds,
             OccupancyBuildSeconds = t.OccupancyBuildSeconds,
-            Identities = c.Model.NumIdentity, Images = images, LoadAverage = LoadAverage(), PeakRssMegabytes = PeakRssMegabytes(),
+            Identities = c.Model.NumIdentity, Images = images, LoadAverage = LoadAverage(), PeakRssMegabytes = PeakRssMegabytes(), GpuUsedMegabytes = GpuUsedMegabytes(device),
         };
     }
 
@@ -237,7 +240,7 @@ public static class BenchmarkSuite
         return new BenchResult
         {
             Case = name, Kind = "render", Stage = c.Model.St1Flag ? "stage1" : "stage2", Conf = confPath, Rays = size * size, Warmup = warm, Iterations = iters,
-            MedianSeconds = TrainingBenchmark.Median(times), CpuSeconds = TrainingBenchmark.Median(cpu), AllSeconds = [.. times], Resolution = size, LoadAverage = LoadAverage(), PeakRssMegabytes = PeakRssMegabytes(),
+            MedianSeconds = TrainingBenchmark.Median(times), CpuSeconds = TrainingBenchmark.Median(cpu), AllSeconds = [.. times], Resolution = size, LoadAverage = LoadAverage(), PeakRssMegabytes = PeakRssMegabytes(), GpuUsedMegabytes = GpuUsedMegabytes(s.Device),
         };
     }
 
@@ -268,7 +271,7 @@ public static class BenchmarkSuite
         {
             Case = name, Kind = "mesh", Stage = c.Model.St1Flag ? "stage1" : "stage2", Conf = confPath, Rays = 0, Warmup = warm, Iterations = iters,
             MedianSeconds = TrainingBenchmark.Median(times), CpuSeconds = TrainingBenchmark.Median(cpu), AllSeconds = [.. times], Resolution = resolution, Vertices = vertices,
-            LoadAverage = LoadAverage(), PeakRssMegabytes = PeakRssMegabytes(),
+            LoadAverage = LoadAverage(), PeakRssMegabytes = PeakRssMegabytes(), GpuUsedMegabytes = GpuUsedMegabytes(s.Device),
         };
     }
 
@@ -305,7 +308,7 @@ public static class BenchmarkSuite
         {
             Case = name, Kind = "gemm", Stage = "-", Rays = n, Warmup = warm, Iterations = iters,
             MedianSeconds = median, CpuSeconds = TrainingBenchmark.Median(cpu), AllSeconds = [.. times],
-            GigaflopsPerSecond = 30.0 * 2.0 * n * k * k / median / 1e9, LoadAverage = LoadAverage(), PeakRssMegabytes = PeakRssMegabytes(),
+            GigaflopsPerSecond = 30.0 * 2.0 * n * k * k / median / 1e9, LoadAverage = LoadAverage(), PeakRssMegabytes = PeakRssMegabytes(), GpuUsedMegabytes = GpuUsedMegabytes(s.Device),
         };
     }
 
@@ -324,6 +327,13 @@ public static class BenchmarkSuite
             return double.Parse(t[0], CultureInfo.InvariantCulture);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException) { return double.NaN; }
+    }
+
+    /// <summary>Device memory in use on a CUDA device (MiB), null on the CPU.</summary>
+    public static double? GpuUsedMegabytes(Device device)
+    {
+        if (device.type == TorchSharp.DeviceType.CUDA) TrainingBenchmark.Sync(device);
+        return GpuMemory.Query(device)?.UsedMegabytes;
     }
 
     /// <summary>Peak resident set size of this process (VmHWM), in MiB.</summary>
@@ -348,11 +358,11 @@ public static class BenchmarkSuite
     public static string ToJson(BenchResult r) => JsonSerializer.Serialize(r, s_json);
 
     /// <summary>The first line of <c>bench --json</c>: the machine and, when given, the configuration overrides of the run.</summary>
-    public static string ToJson(MachineInfo m, IReadOnlyList<string>? overrides = null) => JsonSerializer.Serialize(new Dictionary<string, object?>
+    public static string ToJson(MachineInfo m, IReadOnlyList<string>? overrides = null, Device? device = null) => JsonSerializer.Serialize(new Dictionary<string, object?>
     {
         ["case"] = "machine", ["cpu"] = m.Cpu, ["cores"] = m.Cores, ["threads"] = m.Threads, ["ftz"] = m.FlushDenormals,
         ["omp_wait_policy"] = m.OmpWaitPolicy, ["load_avg"] = m.LoadAverage, ["torch"] = m.TorchVersion, ["mkl"] = m.MklCodePath,
-        ["overrides"] = overrides,
+        ["overrides"] = overrides, ["device"] = device?.ToString(), ["gpu_total_mb"] = device is null ? null : GpuMemory.Query(device)?.TotalMegabytes,
     }, s_json);
 
     public static string TableHeader =>
@@ -369,6 +379,7 @@ public static class BenchmarkSuite
             _ => r.Case.StartsWith("scale-", StringComparison.Ordinal) ? $"  ids {r.Identities}, images {r.Images}" : "",
         };
         if (r.OccupancyBuildSeconds is double g) extra += $"  occupancy grid rebuild {g:F2} s";
+        if (r.GpuUsedMegabytes is double gpu) extra += $"  GPU memory {gpu:F0} MiB";
         return $"{r.Case,-20} {r.Stage.Replace("stage", "st"),-6} {r.Rays,6} {r.Iterations,3} {F(r.MedianSeconds, 9)} {F(r.SamplerSeconds, 8)} {F(r.ForwardSeconds, 8)} {F(r.BackwardSeconds, 8)} {F(r.OptimizerSeconds, 7)} {F(r.CpuSeconds, 8)} {r.LoadAverage,5:F2} {r.PeakRssMegabytes,8:F0}{extra}";
     }
 }

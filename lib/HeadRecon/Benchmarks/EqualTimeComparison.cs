@@ -120,7 +120,7 @@ public static class EqualTimeComparison
             {
                 // An interrupted budget cannot be resumed fairly (the clock restarts): train it again.
                 log($"{v.Name}: {dir} was interrupted; training it again");
-                Directory.Delete(dir, recursive: true);
+                RunFolder.Delete(dir);
             }
             var (iterations, seconds) = File.Exists(Path.Combine(dir, DoneFile)) ? Cached(dir) : Train(confs[i], dir, o.Device, log, v.Name, o.Seconds);
             using var run = TrainedRun.Load(dir, o.Device);
@@ -133,8 +133,8 @@ public static class EqualTimeComparison
             results.Add(r);
             onResult?.Invoke(r);
         }
-        Quickstart.WriteAtomically(Path.Combine(root, "comparison.jsonl"), string.Join('\n', results.Select(ToJson)) + "\n");
-        Quickstart.WriteAtomically(Path.Combine(root, "comparison.md"), Table(results, o));
+        AtomicFile.WriteAllText(Path.Combine(root, "comparison.jsonl"), string.Join('\n', results.Select(ToJson)) + "\n");
+        AtomicFile.WriteAllText(Path.Combine(root, "comparison.md"), Table(results, o));
         return results;
     }
 
@@ -157,7 +157,7 @@ public static class EqualTimeComparison
         trainer.Train(Progress(log));
         double seconds = sw.Elapsed.TotalSeconds;
         // The marker that the budget was spent: written atomically, a half-written one would read as a finished run.
-        Quickstart.WriteAtomically(Path.Combine(dir, DoneFile), seconds.ToString("R", CultureInfo.InvariantCulture));
+        AtomicFile.WriteAllText(Path.Combine(dir, DoneFile), seconds.ToString("R", CultureInfo.InvariantCulture));
         return (trainer.Iteration, seconds);
     }
 

@@ -44,12 +44,10 @@ public static class TrainingBenchmark
 
     static RayBatch CameraBatch(Tensor uv, int imageSize, int identity, Device device)
     {
-        var pose = eye(4, device: device).unsqueeze(0);
-        pose[0, 2, 3] = tensor(-1.3f);
-        var k = eye(4, device: device).unsqueeze(0);
-        float f = imageSize * 1.2f;
-        k[0, 0, 0] = tensor(f); k[0, 1, 1] = tensor(f); k[0, 0, 2] = tensor(imageSize / 2f); k[0, 1, 2] = tensor(imageSize / 2f);
-        return new RayBatch(uv, pose, k, tensor(new long[] { identity }, device: device));
+        float f = imageSize * 1.2f, c = imageSize / 2f;
+        var pose = tensor(new[] { 1f, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, -1.3f, 0, 0, 0, 1 }, [1, 4, 4], device: device);
+        var k = tensor(new[] { f, 0, c, 0, 0, f, c, 0, 0, 0, 1, 0, 0, 0, 0, 1 }, [1, 4, 4], device: device);
+        return new RayBatch(uv, pose, k, tensor(new long[] { identity }, device: device)) { IdentityIndex = identity };
     }
 
     public static IterationTiming Run(string caseName, ModelOptions model, LossOptions lossOptions, int rays, int warmup, int iterations, Device device, int seed = 0) =>
@@ -64,7 +62,7 @@ public static class TrainingBenchmark
         m.train();
         var loss = new HeadLoss(lossOptions, model.UseTvLoss);
         using var opt = optim.Adam(m.parameters(), 5e-4);
-        var gen = new Generator((ulong)seed, device);
+        var gen = new Generator((ulong)seed); // a CPU generator: see RandomDraws
         // A stand-in dataset: images×H×W×3 colours kept in memory (only built when asked for, it can be large).
         using var dataset = images > 1 ? rand([images, imageSize * imageSize, 3], generator: gen).to(device) : null;
         var samplerT = new List<double>(); var fwdT = new List<double>(); var bwdT = new List<double>(); var optT = new List<double>(); var total = new List<double>(); var cpuT = new List<double>();
@@ -102,7 +100,7 @@ public static class TrainingBenchmark
             var dirs = dirs3.reshape(-1, 3);
             var cam = cam1.unsqueeze(1).repeat(1, dirs3.shape[1], 1).reshape(-1, 3);
             var code = m.id_shape_embedding.forward(batch.Identity);
-            var sampled = m.SampleRays(dirs, cam, batch.Identity, code, true, gen);
+            var sampled = m.SampleRays(dirs, cam, batch.Identity, code, true, gen, batch.IdentityIndex);
             Sync(device); var t1 = sw.Elapsed;
             var o = m.Render(batch, gen, sampled: sampled);
             var terms = loss.Compute(o, target);

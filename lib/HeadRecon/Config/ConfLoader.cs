@@ -74,6 +74,17 @@ public static class ConfLoader
         if (g.Margin < 0) throw new ConfException($"must be ≥ 0, got {g.Margin}", key: "model.ray_sampler.occupancy_grid.margin");
         if (g.BetaFactor < 0) throw new ConfException($"must be ≥ 0, got {g.BetaFactor}", key: "model.ray_sampler.occupancy_grid.beta_factor");
         if (c.Train.MaxSeconds < 0) throw new ConfException($"must be ≥ 0 (0 = no limit), got {c.Train.MaxSeconds}", key: "train.max_seconds");
+        var t = c.Train;
+        if (t.MaxIterations < 0) throw new ConfException($"must be ≥ 0 (0 = train nepochs epochs), got {t.MaxIterations}", key: "train.max_iterations");
+        if (t.MaxIterations == 0 && t.NEpochs < 1) throw new ConfException($"must be ≥ 1 when train.max_iterations = 0, got {t.NEpochs}", key: "train.nepochs");
+        if (t.NumPixels < 1) throw new ConfException($"must be ≥ 1, got {t.NumPixels}", key: "train.num_pixels");
+        if (t.SplitNPixels < 1) throw new ConfException($"must be ≥ 1, got {t.SplitNPixels}", key: "train.split_n_pixels");
+        foreach (var (value, key) in new[] { (t.LogFreq, "log_freq"), (t.CheckpointIters, "checkpoint_iters"), (t.PlotIters, "plot_iters"),
+                                             (t.CheckpointFreq, "checkpoint_freq"), (t.PlotFreq, "plot_freq"), (t.PeAlphaIters, "pe_alpha_iters") })
+            if (value < 0) throw new ConfException($"must be ≥ 0, got {value}", key: "train." + key);
+        // expname names the default run folder runs/<expname>-<time>: a path in it would write elsewhere.
+        if (t.ExpName.Length == 0 || t.ExpName is "." or ".." || t.ExpName.IndexOfAny(['/', '\\', '\0']) >= 0 || t.ExpName.Any(char.IsControl))
+            throw new ConfException($"'{t.ExpName}' must be a plain name (no '/', '\\' or '..'): it names the run folder under runs/", key: "train.expname");
         return c;
     }
 
@@ -177,7 +188,8 @@ public static class ConfLoader
         return new ConfException("unknown key" + hint, src, full);
     }
 
-    static int Levenshtein(string a, string b)
+    /// <summary>Edit distance, for "did you mean" hints.</summary>
+    internal static int Levenshtein(string a, string b)
     {
         var prev = new int[b.Length + 1];
         var cur = new int[b.Length + 1];

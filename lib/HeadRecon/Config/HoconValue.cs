@@ -17,6 +17,9 @@ public abstract class HoconValue(ConfSource source)
     /// <summary>Short rendering for error messages ("abc" quoted, numbers raw, long arrays elided).</summary>
     public abstract string Describe();
 
+    /// <summary>The whole value as HOCON text on one line, which <see cref="Hocon"/> reads back to an equal value.</summary>
+    public abstract string ToHocon();
+
     public override string ToString() => Describe();
 }
 
@@ -40,6 +43,8 @@ public sealed class HoconScalar(HoconKind kind, string text, ConfSource source, 
     public override HoconValue Clone(ConfSource? at = null) => new HoconScalar(Kind, Text, at ?? Source, Quoted);
 
     public override string Describe() => Kind == HoconKind.String ? Quote(Text) : Text;
+
+    public override string ToHocon() => Describe();
 
     /// <summary>JSON-style quoting, which HOCON reads back unchanged.</summary>
     public static string Quote(string s)
@@ -84,6 +89,8 @@ public sealed class HoconArray(ConfSource source) : HoconValue(source)
         var parts = Items.Take(max).Select(v => v.Describe());
         return "[" + string.Join(", ", parts) + (Items.Count > max ? ", ..." : "") + "]";
     }
+
+    public override string ToHocon() => "[" + string.Join(", ", Items.Select(v => v.ToHocon())) + "]";
 }
 
 /// <summary>An object whose fields keep the order in which they were first written.</summary>
@@ -145,6 +152,8 @@ public sealed class HoconObject(ConfSource source) : HoconValue(source)
         foreach (var k in _order) o.Set(k, _map[k].Clone());
         return o;
     }
+
+    public override string ToHocon() => Count == 0 ? "{}" : "{ " + string.Join(", ", Fields.Select(f => $"{Hocon.JoinPath([f.Key])} = {f.Value.ToHocon()}")) + " }";
 
     public override string Describe() => Count == 0 ? "{}" : "{ " + string.Join(", ", _order.Take(4)) + (Count > 4 ? ", ..." : "") + " }";
 }

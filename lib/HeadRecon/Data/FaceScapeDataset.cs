@@ -57,6 +57,7 @@ public static class FaceScapeDataset
         int noseIndex = ReadNoseIndex(Path.Combine(o.DataDir, "landmark_indices.npz"));
 
         var views = new List<HeadView>();
+        var notes = new ImageFormatNotes();
         for (int idIndex = 0; idIndex < o.Ids.Count; idIndex++)
         {
             string id = o.Ids[idIndex];
@@ -79,7 +80,7 @@ public static class FaceScapeDataset
                 var rt = ReadMatrix(p, $"{num}_Rt", 3, 4, paramsPath);
                 var (k4, c2w) = Camera(k, rt, scale, align, nose, o.Factor);
 
-                var (rgba, w, h) = ImageLoading.ReadRgba(file);
+                var (rgba, w, h) = ImageLoading.ReadRgba(file, notes);
                 int nw = w / o.Factor, nh = h / o.Factor;
                 var small = ImageLoading.ResizeArea(rgba, w, h, 4, nw, nh);
                 string maskPath = Path.Combine(o.DataDir, "mask", id, o.Expression, "train", Path.GetFileName(file));
@@ -93,7 +94,7 @@ public static class FaceScapeDataset
             }
         }
         if (views.Count == 0) throw new DatasetException($"{o.DataDir}: every view is marked invalid");
-        return new HeadDataset(views, o.Ids.ToList(), MillimetresPerUnit, null, MillimetresPerUnit, $"facescape:{o.DataDir}");
+        return new HeadDataset(views, o.Ids.ToList(), MillimetresPerUnit, null, MillimetresPerUnit, $"facescape:{o.DataDir}") { Notes = notes.Lines };
     }
 
     /// <summary>

@@ -94,6 +94,9 @@ public sealed class HeadDataset
     public double? UnitsToMm { get; }
     public string Source { get; }
 
+    /// <summary>What the loader had to assume (grayscale or 16-bit images, …), one line each, for the user to see once.</summary>
+    public IReadOnlyList<string> Notes { get; init; } = [];
+
     /// <summary>Counts plus warnings that catch the usual frame mistakes before hours of training are wasted.</summary>
     public DatasetSummary Summarize(double sceneBoundingSphere)
     {

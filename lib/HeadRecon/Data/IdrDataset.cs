@@ -64,6 +64,7 @@ public static class IdrDataset
         var indices = o.ViewIndices ?? Enumerable.Range(0, images.Count).ToList();
         double[]? scaleMat0 = null;
         var views = new List<HeadView>();
+        var notes = new ImageFormatNotes();
         foreach (int i in indices)
         {
             if (i < 0 || i >= images.Count) throw new DatasetException($"{imageDir}: view index {i} is outside 0..{images.Count - 1}");
@@ -77,7 +78,7 @@ public static class IdrDataset
                 for (int r = 1; r <= 2; r++)
                     for (int c = 0; c < 4; c++) c2w[r * 4 + c] = -c2w[r * 4 + c];
 
-            var (rgba, w, h) = ImageLoading.ReadRgba(images[i]);
+            var (rgba, w, h) = ImageLoading.ReadRgba(images[i], notes);
             if (o.ImgRes is { Count: 2 } res && res[0] > 0 && (res[0] != h || res[1] != w))
                 throw new DatasetException($"{images[i]}: image is {h}x{w} (HxW) but img_res is {res[0]}x{res[1]}");
             float[]? mask = null;
@@ -94,7 +95,7 @@ public static class IdrDataset
                     for (int ch = 0; ch < 3; ch++) rgb[3 * j + ch] = rgb[3 * j + ch] * mask![j] + (1 - mask[j]);
             views.Add(new HeadView(o.IdentityName, 0, Path.GetFileName(images[i]), h, w, rgb, mask, k, c2w));
         }
-        return new HeadDataset(views, [o.IdentityName], 1.0 / o.TranslationScale, scaleMat0, null, $"idr:{o.SceneDir}");
+        return new HeadDataset(views, [o.IdentityName], 1.0 / o.TranslationScale, scaleMat0, null, $"idr:{o.SceneDir}") { Notes = notes.Lines };
     }
 
     static List<string> ListImages(string dir) =>

@@ -1,4 +1,7 @@
 using SixLabors.ImageSharp;
+using SixLabors.ImageSharp.Formats;
+using SixLabors.ImageSharp.Formats.Jpeg;
+using SixLabors.ImageSharp.Formats.Png;
 using SixLabors.ImageSharp.PixelFormats;
 
 namespace HeadRecon.Data;
@@ -6,21 +9,45 @@ namespace HeadRecon.Data;
 /// <summary>Image decoding shared by the loaders; every failure becomes a DatasetException naming the file.</summary>
 internal static class ImageLoading
 {
-    /// <summary>Decodes any supported image to 8-bit RGBA (row-major H*W*4).</summary>
-    public static (byte[] Rgba, int Width, int Height) ReadRgba(string path)
+    /// <summary>Decodes any supported image to 8-bit RGBA (row-major H*W*4). With <paramref name="notes"/>, what had to be
+    /// assumed for a grayscale or 16-bit image is recorded there (the caller reports it once for all images).</summary>
+    public static (byte[] Rgba, int Width, int Height) ReadRgba(string path, ImageFormatNotes? notes = null)
     {
         if (!File.Exists(path)) throw new DatasetException($"{path}: image file not found");
         try
         {
-            using var img = Image.Load<Rgba32>(path);
+            using var img = Image.Load<Rgba32>(path, out var format);
+            if (notes is not null) Note(img, format, path, notes);
             var data = new byte[img.Width * img.Height * 4];
             img.CopyPixelDataTo(data);
             return (data, img.Width, img.Height);
         }
-        catch (Exception ex) when (ex is ImageFormatException or NotSupportedException or IOException)
+        catch (UnknownImageFormatException ex)
         {
-            throw new DatasetException($"{path}: unreadable image ({ex.Message})", ex);
+            throw new DatasetException($"{path}: not an image (no PNG, JPEG, BMP, GIF, TGA or TIFF signature)", ex);
         }
+        catch (Exception ex) when (ex is ImageFormatException or NotSupportedException)
+        {
+            throw new DatasetException($"{path}: unreadable image ({ex.Message.ReplaceLineEndings(" ")})", ex);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw new DatasetException($"{path}: cannot read the image ({IO.AtomicFile.Reason(ex)})", ex);
+        }
+    }
+
+    static void Note(Image img, IImageFormat format, string path, ImageFormatNotes notes)
+    {
+        var png = img.Metadata.GetPngMetadata();
+        bool isPng = format is PngFormat;
+        if (isPng && png.ColorType == PngColorType.Grayscale)
+            notes.Add("grayscale images without alpha: read as gray RGB (R = G = B), fully opaque (alpha 255, so the whole image is foreground)", path);
+        else if (isPng && png.ColorType == PngColorType.GrayscaleWithAlpha)
+            notes.Add("grayscale images with alpha: read as gray RGB (R = G = B) with their alpha", path);
+        else if (format is JpegFormat && img.Metadata.GetJpegMetadata().ColorType == JpegColorType.Luminance)
+            notes.Add("grayscale images: read as gray RGB (R = G = B), fully opaque", path);
+        if (isPng && png.BitDepth == PngBitDepth.Bit16)
+            notes.Add("16-bit images: reduced to 8 bits per channel (value × 255 / 65535, rounded), the precision training uses", path);
     }
 
     /// <summary>skimage.color.rgba2rgb with a white background: out = clip(a*rgb + (1-a), 0, 1), a and rgb /255.</summary>
@@ -121,4 +148,22 @@ internal static class ImageLoading
         }
         return result;
     }
+}
+
+/// <summary>Assumptions made while decoding a dataset's images, one line per kind with a count and an example file.</summary>
+public sealed class ImageFormatNotes
+{
+    readonly List<(string Kind, int Count, string Example)> _kinds = [];
+
+    public void Add(string kind, string path)
+    {
+        lock (_kinds)
+        {
+            int i = _kinds.FindIndex(k => k.Kind == kind);
+            if (i < 0) _kinds.Add((kind, 1, path));
+            else _kinds[i] = (kind, _kinds[i].Count + 1, _kinds[i].Example);
+        }
+    }
+
+    public IReadOnlyList<string> Lines => _kinds.Select(k => $"{k.Count} {k.Kind} (e.g. {k.Example})").ToList();
 }

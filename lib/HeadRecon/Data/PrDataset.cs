@@ -56,6 +56,7 @@ public static class PrDataset
         }
 
         var rng = new Random(seed);
+        var notes = new ImageFormatNotes();
         var views = new List<HeadView>();
         int[] imgRes = options.ImgRes.ToArray();
         foreach (string id in loadIds)
@@ -65,7 +66,12 @@ public static class PrDataset
             if (!Directory.Exists(idDir)) throw new DatasetException($"{idDir}: identity folder not found");
             string xmlPath = FindXml(idDir);
             var cameras = new Dictionary<string, AgisoftCamera>(StringComparer.Ordinal);
-            foreach (var cam in ParseAgisoftXml(xmlPath))
+            var parsed = ParseAgisoftXml(xmlPath, out var unaligned);
+            if (parsed.Count == 0)
+                throw new DatasetException(unaligned.Count > 0
+                    ? $"{xmlPath}: none of its {unaligned.Count} cameras has a <transform> (the photos were not aligned in Agisoft); the PR loader needs a pose for every view"
+                    : $"{xmlPath}: no <camera> elements");
+            foreach (var cam in parsed)
                 if (!cameras.TryAdd(cam.Name, cam)) throw new DatasetException($"{xmlPath}: two cameras map to the image name '{cam.Name}'");
             // Images that have a camera: the view number is int(stem), so names must be 01.png..30.png.
             var available = new SortedDictionary<int, (string Path, AgisoftCamera Cam)>();
@@ -86,7 +92,13 @@ public static class PrDataset
             {
                 if (!viewJson.TryGetValue(id, out var list)) throw new DatasetException($"{viewJsonPath}: identity '{id}' is not listed");
                 foreach (int n in list)
-                    if (!available.ContainsKey(n)) throw new DatasetException($"{viewJsonPath}: view {n} of identity '{id}' has no image with a camera in {idDir}");
+                {
+                    if (available.ContainsKey(n)) continue;
+                    string? without = unaligned.FirstOrDefault(name => int.TryParse(Path.GetFileNameWithoutExtension(name), NumberStyles.None, CultureInfo.InvariantCulture, out int k) && k == n);
+                    throw new DatasetException(without is not null
+                        ? $"{viewJsonPath}: view {n} of identity '{id}': its camera {without} in {xmlPath} has no <transform> (not aligned in Agisoft)"
+                        : $"{viewJsonPath}: view {n} of identity '{id}' has no image with a camera in {idDir}");
+                }
                 selected = list;
             }
             else selected = RandomSelection(available.Keys.ToArray(), sparseViewNum, rng);
@@ -94,7 +106,7 @@ public static class PrDataset
             foreach (int n in selected)
             {
                 var (file, cam) = available[n];
-                var (rgba, w, h) = ImageLoading.ReadRgba(file);
+                var (rgba, w, h) = ImageLoading.ReadRgba(file, notes);
                 if (imgRes.Length == 2 && imgRes[0] > 0 && (h != imgRes[0] || w != imgRes[1]))
                     throw new DatasetException($"{file}: image is {h}x{w} (HxW) but img_res is {imgRes[0]}x{imgRes[1]}; the PR loader does not resize");
                 if (w != cam.Width || h != cam.Height)
@@ -106,7 +118,7 @@ public static class PrDataset
                 views.Add(new HeadView(id, idIndex, Path.GetFileName(file), h, w, ImageLoading.CompositeOnWhite(rgba, w, h), ImageLoading.AlphaMask(rgba, w, h), (double[])cam.Intrinsics.Clone(), c2w));
             }
         }
-        return new HeadDataset(views, identityNames, 1.0 / options.CamScale, null, null, $"pr:{dataDir}");
+        return new HeadDataset(views, identityNames, 1.0 / options.CamScale, null, null, $"pr:{dataDir}") { Notes = notes.Lines };
     }
 
     /// <summary>Random subset of size k with the frontal view forced in (the original's no-JSON branch); all views when k &lt;= 0 or k &gt;= count.</summary>
@@ -178,7 +190,10 @@ public static class PrDataset
     /// offsets from the image centre; labels get ".jpg" appended when they lack .jpg/.png and a one-character stem
     /// gets a leading 0; cameras without a transform are skipped. Translations are NOT scaled here.
     /// </summary>
-    public static List<AgisoftCamera> ParseAgisoftXml(string path)
+    public static List<AgisoftCamera> ParseAgisoftXml(string path) => ParseAgisoftXml(path, out _);
+
+    /// <summary>As <see cref="ParseAgisoftXml(string)"/>; <paramref name="withoutTransform"/> lists the image names of the skipped cameras.</summary>
+    public static List<AgisoftCamera> ParseAgisoftXml(string path, out List<string> withoutTransform)
     {
         if (!File.Exists(path)) throw new DatasetException($"{path}: camera XML not found");
         XDocument doc;
@@ -210,10 +225,15 @@ public static class PrDataset
         }
 
         var cameras = new List<AgisoftCamera>();
+        withoutTransform = [];
         foreach (var c in doc.Descendants("camera"))
         {
             var tr = c.Element("transform");
-            if (tr is null) continue;
+            if (tr is null)
+            {
+                if ((string?)c.Attribute("label") is string skipped) withoutTransform.Add(LabelToFileName(skipped));
+                continue;
+            }
             string label = (string?)c.Attribute("label") ?? throw new DatasetException($"{path}: <camera> without label");
             string sid = (string?)c.Attribute("sensor_id") ?? throw new DatasetException($"{path}: camera '{label}' has no sensor_id");
             if (!sensors.TryGetValue(sid, out var sensor)) throw new DatasetException($"{path}: camera '{label}' refers to unknown sensor {sid}");

@@ -38,6 +38,18 @@ public static class RunEvaluator
     }
 
     /// <summary>
+    /// What `headrecon eval RUN` reports: the run's identity meshed at <paramref name="resolution"/> (largest component)
+    /// against the ground truth, in mm when the dataset's scale is known, and its held-out views.
+    /// </summary>
+    public static (Mesh Mesh, EvaluationReport Report) Evaluate(TrainedRun run, Mesh groundTruth, int? resolution = null, int views = 4, int samples = 100_000, double? unitsToMm = null)
+    {
+        int id = run.DefaultIdentity;
+        var mesh = run.ExtractMesh(id, resolution, largestComponent: true);
+        var comparison = CompareMeshes(mesh, groundTruth, unitsToMm ?? run.Dataset.UnitsToMm, samples);
+        return (mesh, new EvaluationReport(comparison, HeldOutViews(run, id, views)));
+    }
+
+    /// <summary>
     /// Renders the identity's views that training did not see (every view of the dataset folder minus the training
     /// selection), at most <paramref name="maxViews"/>, downscaled to <paramref name="maxSide"/>, and scores them.
     /// </summary>

@@ -1,4 +1,5 @@
 using HeadRecon.Config;
+using HeadRecon.Runtime;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -21,12 +22,15 @@ public sealed class HashGridEncoding : nn.Module<Tensor, Tensor>
 {
     /// <summary>The hash primes of Instant-NGP (the first is 1 so the x coordinate stays coherent in memory).</summary>
     static readonly long[] HashPrimes = [1L, 2654435761L, 805459861L];
+    static readonly DeviceConstant s_primesOnDevice = new(() => tensor(HashPrimes, [1, 3, 1, 1]));
 
     /// <summary>The table, (L·T, F); level l owns rows [l·T, (l + 1)·T).</summary>
     public Parameter embeddings;
     readonly int[] _resolutions;
     readonly long[] _denseStrides;   // (DenseLevels·3) vertex strides 1, N+1, (N+1)² of the dense levels
     readonly double _bound;
+    // Index constants on the points' device (see DeviceConstant): N_l per level, the dense strides, T − 1.
+    readonly DeviceConstant _resolutionsOnDevice, _denseStridesOnDevice, _indexMaskOnDevice;
 
     public HashGridEncoding(HashGridOptions o, string name = "hash_grid") : base(name)
     {
@@ -45,6 +49,9 @@ public sealed class HashGridEncoding : nn.Module<Tensor, Tensor>
         // Resolutions grow with l, so the dense levels are a prefix of the level list.
         DenseLevels = _resolutions.TakeWhile(n => Math.Pow(n + 1.0, 3) <= TableSize).Count();
         _denseStrides = [.. _resolutions.Take(DenseLevels).SelectMany(n => new[] { 1L, n + 1L, (n + 1L) * (n + 1L) })];
+        _resolutionsOnDevice = new(() => tensor(_resolutions.Select(r => (double)r).ToArray()).view(Levels, 1, 1));
+        _denseStridesOnDevice = new(() => tensor(_denseStrides, [DenseLevels, 3, 1, 1]));
+        _indexMaskOnDevice = new(() => tensor(TableSize - 1));
         using (no_grad())
         {
             // Instant-NGP's init: tiny uniform features, so the encoding starts close to 0 and the MLP close to its
@@ -116,7 +123,7 @@ public sealed class HashGridEncoding : nn.Module<Tensor, Tensor>
         long n = x.shape[0];
         int levels = Levels, dense = DenseLevels, hashed = Levels - DenseLevels;
         var dev = x.device;
-        var res = tensor(_resolutions.Select(r => (double)r).ToArray(), dtype: x.dtype, device: dev).view(levels, 1, 1);
+        var res = _resolutionsOnDevice.On(dev, x.dtype);
         var u = ((x.t().contiguous() + _bound) / (2 * _bound)).clamp(0.0, 1.0);    // (3, N), N innermost
         var pos = u.unsqueeze(0) * res;                                             // (L, 3, N) in cells
         // The cell's lower vertex. ⌊pos⌋ has no gradient, so x reaches the output through frac only. At u = 1 the
@@ -133,12 +140,12 @@ public sealed class HashGridEncoding : nn.Module<Tensor, Tensor>
         // Indices are built per axis from the two candidate coordinates {i, i + 1} and combined by broadcasting
         // over (dx, dy, dz), so the integer work is on (·, 3, 2, N) instead of (·, 8, 3, N).
         var i0 = p0.to(int64).unsqueeze(2);                                         // (L, 3, 1, N)
-        var step = tensor(new long[] { 0, 1 }, [1, 1, 2, 1], device: dev);
+        var step = arange(2, dtype: int64, device: dev).view(1, 1, 2, 1);
         var parts = new List<Tensor>(2);
         if (dense > 0)
         {
             // Dense: ix + iy·(N+1) + iz·(N+1)², i.e. the sum of per-axis terms.
-            var strides = tensor(_denseStrides, [dense, 3, 1, 1], device: dev);
+            var strides = _denseStridesOnDevice.On(dev);
             var a = (i0.narrow(0, 0, dense) + step) * strides;                     // (Ld, 3, 2, N)
             parts.Add((a.select(1, 0).view(dense, 2, 1, 1, n)
                        + a.select(1, 1).view(dense, 1, 2, 1, n)
@@ -149,12 +156,12 @@ public sealed class HashGridEncoding : nn.Module<Tensor, Tensor>
             // Hashed: (ix·π₁ ⊕ iy·π₂ ⊕ iz·π₃) mod T. In int64 the products do not overflow (coordinates ≤ 2^30,
             // primes < 2^32), and as the low bits of a product depend only on the low bits of its factors, masking
             // with T − 1 gives the same index as Instant-NGP's uint32 arithmetic.
-            var primes = tensor(HashPrimes, [1, 3, 1, 1], device: dev);
+            var primes = s_primesOnDevice.On(dev);
             var a = (i0.narrow(0, dense, hashed) + step) * primes;                 // (Lh, 3, 2, N)
             var h = a.select(1, 0).view(hashed, 2, 1, 1, n)
                 .bitwise_xor(a.select(1, 1).view(hashed, 1, 2, 1, n))
                 .bitwise_xor(a.select(1, 2).view(hashed, 1, 1, 2, n));
-            parts.Add(h.view(hashed, 8, n).bitwise_and(tensor(TableSize - 1, device: dev)));
+            parts.Add(h.view(hashed, 8, n).bitwise_and(_indexMaskOnDevice.On(dev)));
         }
         var index = parts.Count == 1 ? parts[0] : cat(parts, 0);
         return (index, weights);

@@ -1,3 +1,4 @@
+using HeadRecon.Runtime;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -12,6 +13,8 @@ namespace HeadRecon.Fields;
 public sealed class PositionalEncoding
 {
     readonly float[] _freqs;
+    readonly DeviceConstant _freqsOnDevice;
+    (Device Device, double Alpha, Tensor Window)? _window; // the window at the last alpha, on the last device
 
     public PositionalEncoding(int multires, int inputDims = 3, double alpha = 1.0)
     {
@@ -19,6 +22,7 @@ public sealed class PositionalEncoding
         Multires = multires;
         InputDims = inputDims;
         _freqs = Enumerable.Range(0, multires).Select(k => MathF.Pow(2f, k)).ToArray();
+        _freqsOnDevice = new DeviceConstant(() => tensor(_freqs).view(1, Multires, 1));
         Alpha = alpha;
     }
 
@@ -44,14 +48,24 @@ public sealed class PositionalEncoding
     {
         if (Multires == 0) return x;
         using var scope = NewDisposeScope();
-        var freqs = tensor(_freqs, device: x.device).view(1, Multires, 1);
-        var scaled = x.unsqueeze(1) * freqs;                       // (N, L, D)
+        var scaled = x.unsqueeze(1) * _freqsOnDevice.On(x.device);   // (N, L, D)
         var sc = stack([scaled.sin(), scaled.cos()], 2);           // (N, L, 2, D)
         if (Alpha < 1.0 || Enumerable.Range(0, Multires).Any(k => Window(k) != 1f))
         {
-            var w = tensor(Enumerable.Range(0, Multires).Select(Window).ToArray(), device: x.device).view(1, Multires, 1, 1);
-            sc = sc * w;
+            sc = sc * WindowOn(x.device);
         }
         return cat([x, sc.reshape(x.shape[0], 2 * Multires * InputDims)], 1).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>The window factors (1, L, 1, 1) on a device, rebuilt only when alpha or the device changes (a schedule
+    /// moves alpha once per iteration, while the encoder runs many times per iteration).</summary>
+    Tensor WindowOn(Device device)
+    {
+        if (_window is { } w && w.Alpha == Alpha && w.Device.type == device.type && w.Device.index == device.index) return w.Window;
+        _window?.Window.Dispose();
+        using var scope = NewDisposeScope();
+        var t = tensor(Enumerable.Range(0, Multires).Select(Window).ToArray()).view(1, Multires, 1, 1).to(device).DetachFromDisposeScope();
+        _window = (device, Alpha, t);
+        return t;
     }
 }

@@ -102,18 +102,16 @@ public static partial class Npy
     /// <summary>Writes float32 arrays as an uncompressed .npz (numpy.savez layout), atomically.</summary>
     public static void WriteNpz(string path, IReadOnlyDictionary<string, (float[] Data, long[] Shape)> arrays)
     {
-        string tmp = path + ".tmp";
-        using (var fs = File.Create(tmp))
-        using (var zip = new ZipArchive(fs, ZipArchiveMode.Create))
+        AtomicFile.Write(path, fs =>
         {
+            using var zip = new ZipArchive(fs, ZipArchiveMode.Create, leaveOpen: true);
             foreach (var (key, (data, shape)) in arrays)
             {
                 var entry = zip.CreateEntry(key + ".npy", CompressionLevel.NoCompression);
                 using var s = entry.Open();
                 WriteNpy(s, data, shape);
             }
-        }
-        File.Move(tmp, path, overwrite: true);
+        });
     }
 
     public static void WriteNpy(Stream s, float[] data, long[] shape)

@@ -18,20 +18,7 @@ public static class Ply
     public static void Write(string path, Mesh mesh)
     {
         ArgumentNullException.ThrowIfNull(mesh);
-        string full = Path.GetFullPath(path);
-        string dir = Path.GetDirectoryName(full)!;
-        Directory.CreateDirectory(dir);
-        string tmp = Path.Combine(dir, $".{Path.GetFileName(full)}.{Guid.NewGuid():N}.tmp");
-        try
-        {
-            using (var fs = new FileStream(tmp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16))
-                Write(fs, mesh);
-            File.Move(tmp, full, overwrite: true);
-        }
-        finally
-        {
-            if (File.Exists(tmp)) File.Delete(tmp);
-        }
+        AtomicFile.Write(path, fs => Write(fs, mesh));
     }
 
     /// <summary>Writes the binary little-endian PLY to a stream (left open).</summary>

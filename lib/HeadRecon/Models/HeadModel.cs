@@ -92,7 +92,8 @@ public abstract class HeadModel : nn.Module
     readonly Dictionary<long, OccupancyGrid> _occupancy = [];
 
     /// <summary>The training iteration, set by the trainer: occupancy grids are rebuilt when it enters a new block of
-    /// update_iters × <see cref="OccupancyIdentities"/> iterations (so a run resumed at a block boundary rebuilds identically).</summary>
+    /// update_iters × <see cref="OccupancyIdentities"/> iterations (the checkpoint keeps the grids in use, so a resumed run
+    /// uses the same grids until the same rebuild).</summary>
     public int OccupancyStep { get; set; }
 
     /// <summary>Identities being trained (set by the trainer). Each iteration renders one identity, so a block of
@@ -122,6 +123,16 @@ public abstract class HeadModel : nn.Module
         return grid;
     }
 
+    /// <summary>The grids in use, by identity (a checkpoint keeps them, so a resumed run samples exactly as it would have).</summary>
+    public IReadOnlyDictionary<long, OccupancyGrid> OccupancyGrids => _occupancy;
+
+    /// <summary>Puts back a grid saved with the weights it belongs to.</summary>
+    public void RestoreOccupancyGrid(long identity, OccupancyGrid grid)
+    {
+        if (_occupancy.Remove(identity, out var old)) old.Dispose();
+        _occupancy[identity] = grid;
+    }
+
     /// <summary>Forgets every occupancy grid (after loading other weights).</summary>
     public void ResetOccupancyGrids()
     {
@@ -130,11 +141,13 @@ public abstract class HeadModel : nn.Module
     }
 
     /// <summary>Runs the error-bounded sampler for rays of one identity, limited by its occupancy grid if enabled.</summary>
-    public SamplerResult SampleRays(Tensor rayDirs, Tensor camLoc, Tensor identity, Tensor shapeCode, bool training, Generator? generator = null)
+    /// <param name="identityIndex">the identity on the host, if known (else read from <paramref name="identity"/>, which waits for the device).</param>
+    public SamplerResult SampleRays(Tensor rayDirs, Tensor camLoc, Tensor identity, Tensor shapeCode, bool training, Generator? generator = null,
+        long? identityIndex = null)
     {
         RayIntervals? intervals = null;
-        // Reading the identity index syncs with the device: only when a grid is used.
-        if (OccupancyGridEnabled && OccupancyGridFor(identity.reshape(-1)[0].item<long>(), shapeCode) is { } grid)
+        // Reading the identity index syncs with the device: only when a grid is used and the caller did not give it.
+        if (OccupancyGridEnabled && OccupancyGridFor(identityIndex ?? identity.reshape(-1)[0].item<long>(), shapeCode) is { } grid)
             intervals = grid.Intervals(camLoc, rayDirs, Sampler.Near, Sampler.Far);
         return Sampler.Sample(rayDirs, camLoc, p => SdfValues(p, shapeCode), density.GetBeta(), training, generator, intervals);
     }
@@ -178,7 +191,7 @@ public abstract class HeadModel : nn.Module
         Tensor? limited = null;
         if (fixedZVals is null)
         {
-            sampled ??= SampleRays(rayDirs, camLoc, batch.Identity, shapeCode, train, generator);
+            sampled ??= SampleRays(rayDirs, camLoc, batch.Identity, shapeCode, train, generator, batch.IdentityIndex);
             zVals = sampled.ZVals;
             limited = sampled.Limited;
             samplerIterations = sampled.Iterations;

@@ -37,13 +37,9 @@ public static class NumericalGradient
     public static Tensor Stencil(Tensor x, double h)
     {
         if (x.dim() != 2 || x.shape[1] != 3) throw new ArgumentException($"NumericalGradient.Stencil: expected points (M, 3), got ({string.Join(", ", x.shape)})");
-        var o = new float[StencilSize * 3];
-        for (int i = 0; i < 3; i++)
-        {
-            o[(1 + 2 * i) * 3 + i] = (float)h;
-            o[(2 + 2 * i) * 3 + i] = (float)-h;
-        }
-        var offsets = tensor(o, [StencilSize, 1, 3]).to(x.dtype).to(x.device);
+        // Built on x's device (no host→device copy, which would wait for the GPU): rows 0, +h·e₀, −h·e₀, +h·e₁, … in float32.
+        var hI = eye(3, dtype: float32, device: x.device) * (float)h;
+        var offsets = cat([zeros(1, 3, dtype: float32, device: x.device), stack([hI, -hI], 1).reshape(6, 3)], 0).to(x.dtype).view(StencilSize, 1, 3);
         return (x.unsqueeze(0) + offsets).reshape(-1, 3);
     }
 

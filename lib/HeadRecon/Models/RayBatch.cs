@@ -7,6 +7,10 @@ namespace HeadRecon.Models;
 public sealed record RayBatch(Tensor Uv, Tensor Pose, Tensor Intrinsics, Tensor Identity)
 {
     public long RayCount => Uv.shape[1];
+
+    /// <summary>The identity index on the host, when the batch's maker knows it: reading <see cref="Identity"/> back
+    /// from a GPU waits for the device.</summary>
+    public long? IdentityIndex { get; init; }
 }
 
 /// <summary>Geometry at sample points, with the gradients the colour network and the losses need.</summary>

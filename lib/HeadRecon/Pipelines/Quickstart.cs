@@ -113,7 +113,7 @@ public static class Quickstart
             ["device"] = device.type.ToString(),
         };
         string metricsPath = Path.Combine(root, "metrics.json");
-        WriteAtomically(metricsPath, JsonSerializer.Serialize(metrics, new JsonSerializerOptions { WriteIndented = true }));
+        AtomicFile.WriteAllText(metricsPath, JsonSerializer.Serialize(metrics, new JsonSerializerOptions { WriteIndented = true }));
         var report = QuickstartReport.Write(root, conf1Path, conf2Path, targetId, cmp1, cmp2, views, t1, t2, total.Elapsed);
         log($"      Chamfer {cmp2.Chamfer:F4} = {cmp2.ChamferOverDiagonal:P2} of the GT diagonal (target ≤ 2 %); report {report}");
         return new QuickstartResult(root, report, metricsPath, cmp2.ChamferOverDiagonal, total.Elapsed);
@@ -126,6 +126,7 @@ public static class Quickstart
         var data = DatasetTrainingData.Open(conf);
         bool exists = File.Exists(Path.Combine(runDir, "conf.conf"));
         using var trainer = exists ? Trainer.Resume(runDir, data, device) : Trainer.Start(conf, data, runDir, device);
+        foreach (var note in trainer.ResumeNotes) log($"{title}: note: {note}");
         if (trainer.Iteration >= trainer.TotalIterations)
         {
             log($"{title}: already trained ({trainer.Iteration} iterations), reusing {runDir}");
@@ -171,13 +172,6 @@ public static class Quickstart
         var imgs = Orbit.Render(run.Model, identity, poses, k, h, w, run.Conf.Train.SplitNPixels);
         Orbit.SaveGif(imgs, gif);
         foreach (var i in imgs) i.Dispose();
-    }
-
-    internal static void WriteAtomically(string path, string text)
-    {
-        string tmp = path + ".tmp";
-        File.WriteAllText(tmp, text);
-        File.Move(tmp, path, overwrite: true);
     }
 }
 

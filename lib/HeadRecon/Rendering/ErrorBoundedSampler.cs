@@ -158,7 +158,7 @@ public sealed class ErrorBoundedSampler
 
             Tensor u = upsample || !training
                 ? linspace(0.0, 1.0, N, device: device).unsqueeze(0).repeat(cdf.shape[0], 1)
-                : rand(cdf.shape[0], N, generator: generator, device: device);
+                : RandomDraws.Uniform([cdf.shape[0], N], generator, device);
             u = u.contiguous();
             samples = InvertCdf(cdf, bins, u);
 
@@ -175,7 +175,7 @@ public sealed class ErrorBoundedSampler
         if (_o.NSamplesExtra > 0)
         {
             Tensor samplingIdx = training
-                ? randperm(zVals.shape[1], generator: generator, device: device).narrow(0, 0, _o.NSamplesExtra)
+                ? RandomDraws.Permutation(zVals.shape[1], generator, device).narrow(0, 0, _o.NSamplesExtra)
                 : linspace(0, zVals.shape[1] - 1, _o.NSamplesExtra, device: device).to(int64);
             zValsExtra = cat([nearT, farT, zVals.index_select(1, samplingIdx)], -1);
         }
@@ -184,7 +184,7 @@ public sealed class ErrorBoundedSampler
             zValsExtra = cat([nearT, farT], -1);
         }
         var (zFinal, _) = sort(cat([zSamples, zValsExtra], -1), -1);
-        var eikIdx = randint(zFinal.shape[1], [rays], generator: generator, device: device);
+        var eikIdx = RandomDraws.Integers(zFinal.shape[1], [rays], generator, device);
         var zEik = gather(zFinal, 1, eikIdx.unsqueeze(-1));
         return new SamplerResult(zFinal.MoveToOuterDisposeScope(), zSamples.MoveToOuterDisposeScope(), zEik.MoveToOuterDisposeScope(), totalIters,
             intervals?.Hit); // the caller's tensor, already in the caller's scope

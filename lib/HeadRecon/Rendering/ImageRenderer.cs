@@ -34,11 +34,22 @@ public static class ImageRenderer
                 // density and compositing run without recording one.
                 RenderOutputs o;
                 using (no_grad()) o = model.Render(sub);
-                o.RgbValues.detach().cpu().contiguous().data<float>().CopyTo(rgb, (int)start * 3);
-                o.NormalMap!.detach().cpu().contiguous().data<float>().CopyTo(normals, (int)start * 3);
                 var w = o.Weights.detach();
-                w.sum(-1).cpu().contiguous().data<float>().CopyTo(opacity, (int)start);
-                ((w * o.ZVals).sum(-1) / w.sum(-1).clamp_min(1e-6f)).cpu().contiguous().data<float>().CopyTo(depth, (int)start);
+                var acc = w.sum(-1, keepdim: true);
+                var z = (w * o.ZVals).sum(-1, keepdim: true) / acc.clamp_min(1e-6f);
+                // One copy to the host per chunk: rgb | normals | opacity | depth, (len, 8).
+                float[] host = cat([o.RgbValues.detach(), o.NormalMap!.detach(), acc, z], 1).to(float32).cpu().contiguous().data<float>().ToArray();
+                for (long i = 0; i < len; i++)
+                {
+                    long p = start + i, row = i * 8;
+                    for (int ch = 0; ch < 3; ch++)
+                    {
+                        rgb[p * 3 + ch] = host[row + ch];
+                        normals[p * 3 + ch] = host[row + 3 + ch];
+                    }
+                    opacity[p] = host[row + 6];
+                    depth[p] = host[row + 7];
+                }
             }
         }
         finally

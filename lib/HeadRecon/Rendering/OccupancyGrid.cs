@@ -125,5 +125,18 @@ public sealed class OccupancyGrid : IDisposable
         return new RayIntervals(nearR.MoveToOuterDisposeScope(), farR.MoveToOuterDisposeScope(), hit.MoveToOuterDisposeScope());
     }
 
+    /// <summary>One byte (0/1) per cell, x-major: the grid as a checkpoint keeps it.</summary>
+    public byte[] ToBytes() => _occupied.cpu().to(uint8).data<byte>().ToArray();
+
+    /// <summary>A grid saved with <see cref="ToBytes"/>, as built at <paramref name="builtAt"/> with <paramref name="threshold"/>.</summary>
+    public static OccupancyGrid FromBytes(OccupancyGridOptions o, byte[] cells, int builtAt, double threshold, Device device)
+    {
+        long expected = (long)o.Resolution * o.Resolution * o.Resolution;
+        if (cells.LongLength != expected)
+            throw new InvalidDataException($"an occupancy grid of {cells.LongLength} cells does not fit ray_sampler.occupancy_grid.resolution = {o.Resolution} ({expected} cells)");
+        var occupied = tensor(cells, [expected], device: device).to(ScalarType.Bool);
+        return new OccupancyGrid(o, occupied, builtAt, 0, threshold);
+    }
+
     public void Dispose() => _occupied.Dispose();
 }

@@ -23,7 +23,7 @@ public sealed class UniformSampler(double near, double far, int nSamples)
         var mids = 0.5 * (z.narrow(1, 1, NSamples - 1) + z.narrow(1, 0, NSamples - 1));
         var upper = cat([mids, z.narrow(1, NSamples - 1, 1)], 1);
         var lower = cat([z.narrow(1, 0, 1), mids], 1);
-        var r = rand(z.shape, generator: generator, device: device);
+        var r = RandomDraws.Uniform(z.shape, generator, device);
         return lower + (upper - lower) * r;
     }
 }

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using HeadRecon.Evaluation;
+using HeadRecon.IO;
 using static HeadRecon.Pipelines.Quickstart;
 
 namespace HeadRecon.Reporting;
@@ -43,8 +44,8 @@ public static class QuickstartReport
         md.AppendLine("- runs: `stage1/`, `stage2/` (conf.conf, metrics.jsonl, checkpoints/, snapshots/)");
         md.AppendLine("- `metrics.json`");
         string mdPath = Path.Combine(root, "report.md");
-        WriteAtomically(mdPath, md.ToString());
-        WriteAtomically(Path.Combine(root, "report.html"), ToHtml(md.ToString()));
+        AtomicFile.WriteAllText(mdPath, md.ToString());
+        AtomicFile.WriteAllText(Path.Combine(root, "report.html"), ToHtml(md.ToString()));
         return mdPath;
     }
 

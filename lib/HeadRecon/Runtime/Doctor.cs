@@ -31,27 +31,54 @@ public static class Doctor
                 $"{ex.GetBaseException().Message} — build with `dotnet build` (it patches libLibTorchSharp.so's GLIBCXX_3.4.32 need) and run from the build output."));
             return checks;
         }
-        checks.Add(new("threads", $"{TorchRuntime.Threads} of {Environment.ProcessorCount} cores", true));
-        bool ftzSupported = FloatingPointControl.IsSupported;
-        checks.Add(new("FTZ/DAZ", ftzSupported ? (TorchRuntime.FlushDenormals ? "on" : "off") : "not supported on this CPU/OS",
-            !ftzSupported || TorchRuntime.FlushDenormals, "denormals make softplus(β=100) 3–5× slower"));
-        checks.Add(new("MKL code path", MklCodePath.Status, !MklCodePath.Status.StartsWith("unchanged", StringComparison.Ordinal),
-            "matrix products run MKL's AVX2 kernels at about half speed on this AMD CPU"));
-        var missing = TorchRuntime.MissingLaunchEnvironment().ToList();
-        checks.Add(new("launch environment", missing.Count == 0 ? "OMP_WAIT_POLICY=PASSIVE, malloc tuning set" : "missing " + string.Join(" ", missing),
-            missing.Count == 0, "launch through `headrecon` (it sets these before the process starts)"));
-        checks.Add(new("CUDA", cuda.is_available() ? $"available ({cuda.device_count()} device(s))" : "not available", true));
+        Device? dev = null;
+        string? deviceProblem = null;
         try
         {
-            var dev = TorchRuntime.ResolveDevice(device);
+            dev = TorchRuntime.ResolveDevice(device);
+        }
+        catch (Exception ex) when (ex is InvalidOperationException or ArgumentException)
+        {
+            deviceProblem = ex.Message;
+        }
+        // The CPU settings only matter where the CPU computes: on a GPU they are reported, not required.
+        bool onCpu = dev is null || dev.type == DeviceType.CPU;
+        checks.Add(new("threads", $"{TorchRuntime.Threads} of {Environment.ProcessorCount} cores", true));
+        bool ftzSupported = FloatingPointControl.IsSupported;
+        checks.Add(new("FTZ/DAZ", (ftzSupported ? (TorchRuntime.FlushDenormals ? "on" : "off") : "not supported on this CPU/OS") + (onCpu ? "" : " (host only; not needed on the GPU)"),
+            !onCpu || !ftzSupported || TorchRuntime.FlushDenormals, "denormals make softplus(β=100) 3–5× slower"));
+        checks.Add(new("MKL code path", MklCodePath.Status, !onCpu || !MklCodePath.Status.StartsWith("unchanged", StringComparison.Ordinal),
+            "matrix products run MKL's AVX2 kernels at about half speed on this AMD CPU"));
+        var missing = TorchRuntime.MissingLaunchEnvironment().ToList();
+        checks.Add(new("launch environment", missing.Count == 0 ? string.Join(" ", TorchRuntime.LaunchEnvironment.Select(kv => $"{kv.Key}={kv.Value}")) : "missing " + string.Join(" ", missing),
+            missing.Count == 0, "launch through `headrecon` (it sets these from lib/HeadRecon/Runtime/launch.env before the process starts)"));
+        checks.Add(new("CUDA", cuda.is_available() ? $"available ({cuda.device_count()} device(s))" : "not available", true));
+        if (dev is null)
+        {
+            checks.Add(new("device", deviceProblem!, false));
+            return checks;
+        }
+        try
+        {
             using var scope = NewDisposeScope();
-            var a = randn(64, 64, device: dev);
-            float v = (a.matmul(a.T) - a.matmul(a.T)).abs().max().item<float>();
-            checks.Add(new("device", $"{dev.type} (matmul check {(v == 0 ? "ok" : v.ToString())})", v == 0));
+            // A product on the device against the same product on the CPU in float64: a broken device or kernel is far off.
+            var a = randn(256, 256, generator: new Generator(1));
+            var exact = a.to(float64).matmul(a.to(float64).T);
+            var onDevice = a.to(dev).matmul(a.to(dev).T).cpu().to(float64);
+            double err = ((onDevice - exact).abs().max() / exact.abs().max()).item<double>();
+            checks.Add(new("device", $"{dev} (matmul relative error {err:0.0e+0} against float64 on the CPU)", err < 1e-4,
+                "float32 products should be within ~1e-6; TF32 or a broken kernel gives more"));
+            if (!onCpu)
+            {
+                checks.Add(new("TF32 matmul", backends.cuda.matmul.allow_tf32 ? "allowed (float32 products at reduced precision)" : "off (full float32, as the parity tolerances assume)",
+                    !backends.cuda.matmul.allow_tf32, "parity with the original needs full float32 matrix products"));
+                var mem = GpuMemory.Query(dev);
+                checks.Add(new("GPU memory", mem is null ? "unknown (the CUDA runtime library was not found)" : $"{mem.UsedMegabytes:F0} of {mem.TotalMegabytes:F0} MiB in use", true));
+            }
         }
         catch (Exception ex)
         {
-            checks.Add(new("device", ex.Message, false));
+            checks.Add(new("device", $"{dev}: {ex.GetBaseException().Message.Split('\n')[0]}", false));
         }
         return checks;
     }

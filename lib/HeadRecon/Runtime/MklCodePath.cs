@@ -16,7 +16,8 @@ namespace HeadRecon.Runtime;
 /// AVX-512 path, which moves the error-bounded sampler's inverse-CDF samples by up to 1.5e-4; we fix VML's choice first
 /// (it caches its CPU type on the first call), so elementwise results stay bit-identical to the unpatched library.
 /// </para>
-/// Disabled by <c>HEADRECON_MKL_AVX512=0</c>. Nothing happens on Intel CPUs (MKL already takes that path), without
+/// Disabled by <c>HEADRECON_MKL_AVX512=0</c>; not applied where a CUDA device is visible unless <c>HEADRECON_MKL_AVX512=1</c>
+/// (<see cref="TorchRuntime.Initialize"/>). Nothing happens on Intel CPUs (MKL already takes that path), without
 /// AVX-512, off Linux x64, or when the library does not have the expected symbols; <see cref="Status"/> says which.
 /// </summary>
 public static unsafe class MklCodePath
@@ -32,6 +33,15 @@ public static unsafe class MklCodePath
 
     /// <summary>One line for doctor and bench: what was done or why not.</summary>
     public static string Status { get; private set; } = "not attempted";
+
+    /// <summary>Leaves MKL as it is for this process, with <paramref name="reason"/> as the status (no effect once applied).</summary>
+    public static void Skip(string reason)
+    {
+        lock (s_lock)
+        {
+            if (Status == "not attempted") Status = reason;
+        }
+    }
 
     /// <summary>Applies the change once per process; must run after libtorch is loaded and before the first matrix product.</summary>
     public static void Apply()

@@ -6,24 +6,40 @@ namespace HeadRecon.Runtime;
 /// <summary>
 /// Process-wide set-up for TorchSharp: FTZ/DAZ before the first torch op, thread count, device choice.
 /// Call <see cref="Initialize"/> once at the start of every entry point (CLI, tests, notebooks).
+/// The CPU tuning is harmless where a GPU does the work: FTZ/DAZ only changes the host's SSE arithmetic (CUDA kernels
+/// have their own denormal handling) and the thread count only libtorch's CPU pool; the MKL code-path change is not
+/// applied when a CUDA device is visible.
 /// </summary>
 public static class TorchRuntime
 {
     static readonly object s_lock = new();
     static bool s_initialized;
 
-    /// <summary>Environment variables that only take effect when set before the process starts.</summary>
-    public static readonly IReadOnlyDictionary<string, string> LaunchEnvironment = new Dictionary<string, string>
+    /// <summary>Environment variables that only take effect when set before the process starts, from Runtime/launch.env
+    /// (embedded; the shell scripts source the same file).</summary>
+    public static readonly IReadOnlyDictionary<string, string> LaunchEnvironment = ReadLaunchEnvironment();
+
+    static Dictionary<string, string> ReadLaunchEnvironment()
     {
-        // Idle OpenMP workers sleep instead of spinning: spinning steals the second core from the main thread.
-        ["OMP_WAIT_POLICY"] = "PASSIVE",
-        // Keep large activation buffers in the heap instead of mapping them afresh each iteration (page faults).
-        ["MALLOC_MMAP_MAX_"] = "0",
-        ["MALLOC_TRIM_THRESHOLD_"] = "17179869184",
-    };
+        using var s = typeof(TorchRuntime).Assembly.GetManifestResourceStream("HeadRecon.launch.env")
+                      ?? throw new InvalidOperationException("HeadRecon.dll lacks its embedded launch.env");
+        using var r = new StreamReader(s);
+        var env = new Dictionary<string, string>(StringComparer.Ordinal);
+        while (r.ReadLine() is { } line)
+        {
+            line = line.Trim();
+            if (line.Length == 0 || line.StartsWith('#')) continue;
+            int eq = line.IndexOf('=');
+            if (eq <= 0) throw new InvalidDataException($"launch.env: '{line}' is not KEY=VALUE");
+            env[line[..eq]] = line[(eq + 1)..];
+        }
+        return env;
+    }
 
     public static bool FlushDenormals { get; private set; }
     public static int Threads { get; private set; }
+    /// <summary>libtorch sees a CUDA device (a CUDA build on a machine with a GPU).</summary>
+    public static bool CudaVisible { get; private set; }
 
     /// <summary>Enables FTZ/DAZ (before libtorch creates its thread pool) and sets the intra-op thread count.</summary>
     public static void Initialize(int? threads = null)
@@ -40,7 +56,12 @@ public static class TorchRuntime
             FlushDenormals = ftz;
             // Loads libtorch; MKL's code path must be chosen before the first matrix product.
             torch.InitializeDeviceType(DeviceType.CPU);
-            MklCodePath.Apply();
+            CudaVisible = cuda.is_available();
+            // MKL's kernels are off the hot path on a GPU machine, and its libtorch is not the one the patch was written for.
+            if (CudaVisible && Environment.GetEnvironmentVariable(MklCodePath.EnvironmentVariable) != "1")
+                MklCodePath.Skip($"not applied: a CUDA device is visible ({MklCodePath.EnvironmentVariable}=1 applies it anyway)");
+            else
+                MklCodePath.Apply();
             int n = threads ?? ThreadsFromEnvironment() ?? Environment.ProcessorCount;
             torch.set_num_threads(Math.Max(1, n));
             Threads = torch.get_num_threads();

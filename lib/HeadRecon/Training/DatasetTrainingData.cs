@@ -61,6 +61,9 @@ public sealed class DatasetTrainingData(HeadDataset dataset, bool maskBoundingBo
         k[5] = (float)(v.Intrinsics[4] * s); k[6] = (float)(v.Intrinsics[5] * s);
         k[10] = 1; k[15] = 1;
         var pose = v.CameraToWorld.Select(x => (float)x).ToArray();
-        return new RayBatch(uv, tensor(pose, [1, 4, 4], device: device), tensor(k, [1, 4, 4], device: device), tensor(new long[] { v.IdentityIndex }, device: device));
+        return new RayBatch(uv, tensor(pose, [1, 4, 4], device: device), tensor(k, [1, 4, 4], device: device), tensor(new long[] { v.IdentityIndex }, device: device))
+        {
+            IdentityIndex = v.IdentityIndex,
+        };
     }
 }

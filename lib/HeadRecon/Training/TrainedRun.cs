@@ -25,14 +25,14 @@ public sealed class TrainedRun : IDisposable
     {
         var folder = RunFolder.Open(runDir);
         var conf = folder.LoadConf();
-        string ckpt = Checkpoint.Resolve(runDir);
+        var ckpt = Checkpoint.Read(Checkpoint.Resolve(runDir));
         var dataset = DatasetLoader.Load(conf.Dataset, conf.Train.Seed);
         var model = ModelFactory.Create(conf.Model);
-        ParameterLoader.Load(model, Checkpoint.ReadParameters(ckpt), Checkpoint.ModelPrefix, strict: true, source: ckpt);
+        ParameterLoader.Load(model, ckpt.Parameters(), Checkpoint.ModelPrefix, strict: true, source: ckpt.Path);
         model.ToDevice(device ?? CPU);
         model.eval();
         // The schedules as they stood at the checkpoint, so a run stopped mid-schedule renders as it trained.
-        var meta = Checkpoint.ReadMeta(ckpt);
+        var meta = ckpt.Meta;
         model.SetEncodingAlpha(meta.PeAlpha);
         model.ApplyIterationSchedules(meta.Iteration);
         return new TrainedRun(folder, conf, model, meta, dataset);

@@ -1,3 +1,4 @@
+using HeadRecon.IO;
 using SixLabors.ImageSharp;
 using SixLabors.ImageSharp.Formats.Png;
 using SixLabors.ImageSharp.PixelFormats;
@@ -87,10 +88,7 @@ public static class Images
     /// <summary>Writes a PNG atomically (temp file + rename) with fixed encoder settings (same bytes for the same pixels).</summary>
     public static void SavePng(Image<Rgb24> image, string path)
     {
-        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
-        string tmp = path + ".tmp";
-        using (var fs = File.Create(tmp)) image.Save(fs, new PngEncoder { CompressionLevel = PngCompressionLevel.DefaultCompression });
-        File.Move(tmp, path, overwrite: true);
+        AtomicFile.Write(path, fs => image.Save(fs, new PngEncoder { CompressionLevel = PngCompressionLevel.DefaultCompression }));
     }
 
     public static byte[] ToPngBytes(Image<Rgb24> image)

@@ -205,7 +205,7 @@ public sealed class NotebookWorkspace
     {
         string dir = RunDir(name);
         if (IsCached(name, conf)) return dir;
-        if (Directory.Exists(dir)) Directory.Delete(dir, recursive: true);
+        RunFolder.Delete(dir);
         Directory.CreateDirectory(Path.GetDirectoryName(dir)!);
         var data = DatasetTrainingData.Open(conf);
         using var trainer = Trainer.Start(conf, data, dir, Device);

@@ -1,4 +1,5 @@
 using System.Numerics;
+using HeadRecon.IO;
 using HeadRecon.Models;
 using HeadRecon.Rendering;
 using SixLabors.ImageSharp;
@@ -90,9 +91,6 @@ public static class Orbit
             var added = gif.Frames.AddFrame(f.Frames.RootFrame);
             added.Metadata.GetGifMetadata().FrameDelay = delayCentiseconds;
         }
-        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
-        string tmp = path + ".tmp";
-        using (var fs = File.Create(tmp)) gif.Save(fs, new GifEncoder());
-        File.Move(tmp, path, overwrite: true);
+        AtomicFile.Write(path, fs => gif.Save(fs, new GifEncoder()));
     }
 }

@@ -133,7 +133,7 @@ public class ConfLoaderTests
     {
         var c = new HeadConf() with
         {
-            Train = new TrainOptions { ExpName = "a \"quoted\" name\twith\\escapes", Freeze = ["template", "x y"], LearningRate = 0.1 + 0.2, PeAlphaStart = 1.0 },
+            Train = new TrainOptions { InitCheckpoint = "a \"quoted\" name\twith\\escapes", Freeze = ["template", "x y"], LearningRate = 0.1 + 0.2, PeAlphaStart = 1.0 },
             Plot = new PlotOptions { GridBoundary = [-1e-300, 1.7976931348623157e308] },
             Dataset = new DatasetOptions { ScanId = "-1", ImgRes = [] },
         };
@@ -160,4 +160,18 @@ public class ConfLoaderTests
         Assert.Contains("model.deformTempGeo_network", ConfLoader.KnownKeys);
         Assert.Contains("train.redraw_pixels_every_iteration", ConfLoader.KnownKeys);
     }
+
+    [Theory]
+    [InlineData("train.max_iterations = -5", "train.max_iterations: must be ≥ 0 (0 = train nepochs epochs), got -5")]
+    [InlineData("train { max_iterations = 0, nepochs = 0 }", "train.nepochs: must be ≥ 1 when train.max_iterations = 0, got 0")]
+    [InlineData("train.num_pixels = 0", "train.num_pixels: must be ≥ 1, got 0")]
+    [InlineData("train.log_freq = -1", "train.log_freq: must be ≥ 0, got -1")]
+    [InlineData("train.checkpoint_iters = -4", "train.checkpoint_iters: must be ≥ 0, got -4")]
+    [InlineData("train.expname = \"../../x\"", "train.expname: '../../x' must be a plain name (no '/', '\\' or '..'): it names the run folder under runs/")]
+    [InlineData("train.expname = \"..\"", "train.expname: '..' must be a plain name (no '/', '\\' or '..'): it names the run folder under runs/")]
+    [InlineData("train.expname = \"\"", "train.expname: '' must be a plain name (no '/', '\\' or '..'): it names the run folder under runs/")]
+    public void BadCountsAndExpnamesAreRejected(string text, string message) => Assert.Equal(message, Fails(text).Message);
+
+    [Fact]
+    public void ZeroMaxIterationsMeansNepochs() => Assert.Equal(0, P("train { max_iterations = 0, nepochs = 3 }").Train.MaxIterations);
 }

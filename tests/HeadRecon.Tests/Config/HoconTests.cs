@@ -283,4 +283,16 @@ public class HoconTests
         Assert.Equal("t.conf", e.File);
         Assert.Equal(line, e.Line);
     }
+
+    [Fact]
+    public void ToHoconWritesOneLineThatReadsBackToTheSameValue()
+    {
+        var o = P("a = [1, \"x y\", { b = null, \"c.d\" = 2.50 }]\ne { f = true, g = \"q\\\"uote\", h = [] , i {} }\nj = some/path");
+        string text = o.ToHocon();
+        Assert.DoesNotContain('\n', text);
+        Assert.Equal("{ a = [1, \"x y\", { b = null, \"c.d\" = 2.50 }], e = { f = true, g = \"q\\\"uote\", h = [], i = {} }, j = \"some/path\" }", text);
+        Assert.Equal(text, P(text).ToHocon());
+        var inner = Assert.IsType<HoconObject>(Assert.IsType<HoconArray>(P(text)["a"]).Items[2]);
+        Assert.Equal("2.50", Assert.IsType<HoconScalar>(inner["c.d"]).Text); // a quoted key with a dot stays one key; numbers keep their spelling
+    }
 }
