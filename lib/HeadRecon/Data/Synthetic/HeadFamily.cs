@@ -46,7 +46,7 @@ public static class HeadFamily
     /// <summary>Writes a family's parameters (gt/family.json): `synth --family FILE` renders exactly these identities
     /// again without drawing (a draw takes a while), which is how a pre-trained template names the people it saw.</summary>
     public static void Save(string path, IReadOnlyList<HeadParameters> family) =>
-        File.WriteAllText(path, System.Text.Json.JsonSerializer.Serialize(family, s_json));
+        IO.AtomicFile.WriteAllText(path, System.Text.Json.JsonSerializer.Serialize(family, s_json));
 
     public static IReadOnlyList<HeadParameters> Load(string path)
     {
