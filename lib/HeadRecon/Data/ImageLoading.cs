@@ -23,6 +23,21 @@ internal static class ImageLoading
         }
     }
 
+    /// <summary>Width and height from the file header, without decoding the pixels.</summary>
+    public static (int Width, int Height) Size(string path)
+    {
+        if (!File.Exists(path)) throw new DatasetException($"{path}: image file not found");
+        try
+        {
+            var info = Image.Identify(path);
+            return (info.Width, info.Height);
+        }
+        catch (Exception ex) when (ex is ImageFormatException or NotSupportedException or IOException)
+        {
+            throw new DatasetException($"{path}: unreadable image ({ex.Message})", ex);
+        }
+    }
+
     /// <summary>skimage.color.rgba2rgb with a white background: out = clip(a*rgb + (1-a), 0, 1), a and rgb /255.</summary>
     public static float[] CompositeOnWhite(byte[] rgba, int width, int height)
     {

@@ -19,15 +19,13 @@ public sealed record Landmarks2D(IReadOnlyDictionary<string, IReadOnlyDictionary
 /// </summary>
 public static class LandmarkFiles
 {
-    static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };
-
     public static void Write3D(string path, HeadLandmarks landmarks, string units, string frame)
     {
         var points = new JsonObject();
         foreach (var (name, p) in landmarks.Points.OrderBy(kv => Array.IndexOf(HeadLandmarks.All, kv.Key)))
             points[name] = new JsonArray(p.X, p.Y, p.Z);
         var doc = new JsonObject { ["units"] = units, ["frame"] = frame, ["points"] = points };
-        WriteText(path, doc.ToJsonString(Indented));
+        IO.JsonFiles.Write(path, doc);
     }
 
     /// <summary>Reads named 3D points; integer values are vertex indices into <paramref name="mesh"/>.</summary>
@@ -67,7 +65,7 @@ public static class LandmarkFiles
             ["convention"] = "pixel (column, row); the centre of the top-left pixel is (0, 0)",
             ["views"] = views,
         };
-        WriteText(path, doc.ToJsonString(Indented));
+        IO.JsonFiles.Write(path, doc);
     }
 
     public static Landmarks2D Read2D(string path)
@@ -110,13 +108,5 @@ public static class LandmarkFiles
         }
     bad:
         throw new DatasetException($"{path}: landmark '{what}' must be [{(count == 2 ? "u, v" : "x, y, z")}] (finite numbers)");
-    }
-
-    static void WriteText(string path, string text)
-    {
-        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
-        string tmp = path + ".tmp";
-        File.WriteAllText(tmp, text + "\n");
-        File.Move(tmp, path, overwrite: true);
     }
 }

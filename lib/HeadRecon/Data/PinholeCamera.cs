@@ -45,4 +45,31 @@ public static class PinholeCamera
         double xn = xc / zc, yn = yc / zc;
         return (k[0] * xn + k[1] * yn + k[2], k[4] * yn + k[5], zc);
     }
+
+    /// <summary>
+    /// Least-squares point nearest to every camera's optical axis (camera +z through its centre): where a set of
+    /// cameras looks. Null when the axes are (nearly) parallel or fewer than two cameras are given.
+    /// </summary>
+    public static double[]? ClosestPointToOpticalAxes(IEnumerable<double[]> cameraToWorlds)
+    {
+        var a = new double[9];
+        var b = new double[3];
+        int count = 0;
+        foreach (var m in cameraToWorlds)
+        {
+            count++;
+            double[] d = [m[2], m[6], m[10]];
+            double n = Math.Sqrt(d[0] * d[0] + d[1] * d[1] + d[2] * d[2]);
+            for (int i = 0; i < 3; i++) d[i] /= n;
+            double[] o = [m[3], m[7], m[11]];
+            for (int i = 0; i < 3; i++)
+                for (int j = 0; j < 3; j++)
+                {
+                    double p = (i == j ? 1 : 0) - d[i] * d[j];
+                    a[i * 3 + j] += p;
+                    b[i] += p * o[j];
+                }
+        }
+        return count < 2 ? null : LinearAlgebra.Solve3(a, b);
+    }
 }
