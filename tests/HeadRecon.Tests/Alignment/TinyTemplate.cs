@@ -34,9 +34,12 @@ public static class TinyTemplate
         Parallel.For(0, pool, i =>
         {
             var r = new Random(seed * 100_003 + i);
-            var q = new Vector3d(bmin.X + (bmax.X - bmin.X) * r.NextDouble(), bmin.Y + (bmax.Y - bmin.Y) * r.NextDouble(), bmin.Z + (bmax.Z - bmin.Z) * r.NextDouble());
+            // Uniform points fill the whole meshing cube (±0.35 template units = ±2.33 head units), so no stray surface appears there.
+            const double cube = 0.35 / CamScale;
+            var q = new Vector3d(cube * (2 * r.NextDouble() - 1), cube * (2 * r.NextDouble() - 1), cube * (2 * r.NextDouble() - 1));
             if (i % 2 == 1)
             {
+                q = new Vector3d(bmin.X + (bmax.X - bmin.X) * r.NextDouble(), bmin.Y + (bmax.Y - bmin.Y) * r.NextDouble(), bmin.Z + (bmax.Z - bmin.Z) * r.NextDouble());
                 for (int k = 0; k < 3; k++) q -= head.Normal(q) * head.Distance(q);
                 q += new Vector3d(r.NextDouble() - 0.5, r.NextDouble() - 0.5, r.NextDouble() - 0.5) * 0.1;
             }

@@ -9,28 +9,9 @@ namespace HeadRecon.Tests.Training;
 [Collection("TinyHeads")]
 public class CliRunTests(TinyHeadsFixture heads)
 {
-    static readonly string Cli = Path.Combine(AppContext.BaseDirectory, "HeadRecon.Cli.dll");
+    static Process Start(params string[] args) => CliProcess.Start(args);
 
-    static Process Start(params string[] args)
-    {
-        var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        psi.ArgumentList.Add(Cli);
-        foreach (var a in args) psi.ArgumentList.Add(a);
-        psi.Environment["OMP_WAIT_POLICY"] = "PASSIVE";
-        psi.Environment["MALLOC_MMAP_MAX_"] = "0";
-        psi.Environment["MALLOC_TRIM_THRESHOLD_"] = "17179869184";
-        psi.Environment["HEADRECON_THREADS"] = "1";
-        return Process.Start(psi)!;
-    }
-
-    static (int Code, string Out, string Err) Run(params string[] args)
-    {
-        using var p = Start(args);
-        var stdout = p.StandardOutput.ReadToEndAsync();
-        var stderr = p.StandardError.ReadToEndAsync();
-        if (!p.WaitForExit(240_000)) { p.Kill(true); throw new TimeoutException(string.Join(' ', args)); }
-        return (p.ExitCode, stdout.Result, stderr.Result);
-    }
+    static (int Code, string Out, string Err) Run(params string[] args) => CliProcess.Run(args);
 
     string[] TrainArgs(string outDir, int iterations) =>
         ["train", "--conf", TestSupport.DataPath("..", "confs", "quickstart_st1.conf"), "--out", outDir, "--device", "cpu",
