@@ -21,7 +21,7 @@ public static class Triangulation
         var ata = new double[16];
         foreach (var o in views)
         {
-            var p = Projection(o.Intrinsics, o.CameraToWorld);
+            var p = PinholeCamera.Projection(o.Intrinsics, o.CameraToWorld);
             foreach (var (row, coord) in new[] { (0, o.U), (1, o.V) })
             {
                 var a = new double[4];
@@ -111,17 +111,5 @@ public static class Triangulation
             r[2 * i + 1] = v - o.V;
         }
         return r;
-    }
-
-    /// <summary>P = K·[R|t] as a row-major 3×4 from K and an OpenCV camera-to-world.</summary>
-    public static double[] Projection(double[] k, double[] c2w)
-    {
-        double[] r = [c2w[0], c2w[4], c2w[8], c2w[1], c2w[5], c2w[9], c2w[2], c2w[6], c2w[10]];
-        var t = Rotations.Apply(r, -c2w[3], -c2w[7], -c2w[11]);
-        var p = new double[12];
-        for (int row = 0; row < 3; row++)
-            for (int col = 0; col < 4; col++)
-                for (int j = 0; j < 3; j++) p[row * 4 + col] += k[row * 3 + j] * (col < 3 ? r[j * 3 + col] : t[j]);
-        return p;
     }
 }

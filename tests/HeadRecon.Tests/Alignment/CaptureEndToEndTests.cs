@@ -92,4 +92,24 @@ public class CaptureEndToEndTests(TinyTemplateFixture template, CaptureFixture c
         Assert.True(json.RootElement.GetProperty("face_chamfer").GetDouble() > 0);
         Assert.True(File.Exists(t["mesh.h3ds.face_sphere.pred.ply"]) && File.Exists(t["mesh.h3ds.full_head.gt.ply"]));
     }
+
+    [Fact]
+    public void Bad_input_stops_with_one_line_and_writes_nothing()
+    {
+        using var t = new TempDir();
+        var missing = CliProcess.Run("import", "colmap", t["no-model"], "--images", capture.Path3("images"), "--out", t["scene"]);
+        Assert.Equal(2, missing.Code);
+        Assert.Contains(t["no-model"], missing.Err);
+        Assert.Single(missing.Err.Trim().Split('\n'));
+        Assert.False(Directory.Exists(t["scene"]));
+
+        var noLandmarks = CliProcess.Run("align", "landmarks", t["nowhere"]);
+        Assert.Equal(2, noLandmarks.Code);
+        Assert.Contains("nowhere", noLandmarks.Err);
+
+        var predWithoutGt = CliProcess.Run("eval", capture.Path3("gt", "mesh.ply"), "--gt", capture.Path3("gt", "mesh.ply"), "--protocol", "h3ds",
+            "--landmarks-pred", capture.Path3("gt", "landmarks.json"));
+        Assert.Equal(2, predWithoutGt.Code);
+        Assert.Contains("ground-truth landmarks", predWithoutGt.Err);
+    }
 }

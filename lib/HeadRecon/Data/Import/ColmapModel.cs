@@ -30,8 +30,7 @@ public sealed record ColmapImage(int Id, double[] Quaternion, double[] Translati
     /// <summary>An image from an OpenCV camera-to-world.</summary>
     public static ColmapImage FromCameraToWorld(int id, double[] c2w, int cameraId, string name, IReadOnlyList<ColmapKeypoint>? keypoints = null)
     {
-        double[] r = [c2w[0], c2w[4], c2w[8], c2w[1], c2w[5], c2w[9], c2w[2], c2w[6], c2w[10]]; // Rᵀ of the c2w rotation
-        var t = Rotations.Apply(r, -c2w[3], -c2w[7], -c2w[11]);
+        var (r, t) = PinholeCamera.WorldToCamera(c2w);
         var (w, x, y, z) = Rotations.ToQuaternion(r);
         return new ColmapImage(id, [w, x, y, z], t, cameraId, name, keypoints ?? []);
     }

@@ -194,18 +194,7 @@ public static class SceneImporter
     }
 
     /// <summary>P = K·[R|t] (world → pixels) as a 4×4 with last row (0, 0, 0, 1).</summary>
-    static double[] WorldMat(double[] k, double[] c2w)
-    {
-        double[] r = [c2w[0], c2w[4], c2w[8], c2w[1], c2w[5], c2w[9], c2w[2], c2w[6], c2w[10]];
-        var t = Alignment.Rotations.Apply(r, -c2w[3], -c2w[7], -c2w[11]);
-        double[] rt = [r[0], r[1], r[2], t[0], r[3], r[4], r[5], t[1], r[6], r[7], r[8], t[2]];
-        var p = new double[16];
-        for (int row = 0; row < 3; row++)
-            for (int col = 0; col < 4; col++)
-                for (int j = 0; j < 3; j++) p[row * 4 + col] += k[row * 3 + j] * rt[j * 4 + col];
-        p[15] = 1;
-        return p;
-    }
+    static double[] WorldMat(double[] k, double[] c2w) => [.. PinholeCamera.Projection(k, c2w), 0, 0, 0, 1];
 
     /// <summary>The mask from MasksDir (same stem; red channel &gt; 127) or from the image's alpha when it is not all opaque.</summary>
     static bool[]? ReadMask(ImportCamera cam, byte[] rgba, int w, int h, string? masksDir)

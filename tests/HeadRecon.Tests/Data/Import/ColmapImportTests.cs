@@ -159,10 +159,10 @@ public class ColmapImportTests(CaptureFixture capture)
         Assert.Equal("mine", File.ReadAllText(t["busy/keep.txt"]));
     }
 
+    /// <summary>The rigid inverse [Rᵀ | −Rᵀ·C] as a 4×4.</summary>
     static double[] InvertRigid(double[] m)
     {
-        double[] rt = [m[0], m[4], m[8], m[1], m[5], m[9], m[2], m[6], m[10]];
-        var t = Rotations.Apply(rt, -m[3], -m[7], -m[11]);
-        return [rt[0], rt[1], rt[2], t[0], rt[3], rt[4], rt[5], t[1], rt[6], rt[7], rt[8], t[2], 0, 0, 0, 1];
+        var (r, t) = PinholeCamera.WorldToCamera(m);
+        return [r[0], r[1], r[2], t[0], r[3], r[4], r[5], t[1], r[6], r[7], r[8], t[2], 0, 0, 0, 1];
     }
 }
