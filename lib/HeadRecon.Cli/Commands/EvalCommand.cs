@@ -2,7 +2,6 @@ using System.CommandLine;
 using System.Text.Json;
 using HeadRecon.Alignment;
 using HeadRecon.Data;
-using HeadRecon.Data.Synthetic;
 using HeadRecon.Evaluation;
 using HeadRecon.IO;
 using HeadRecon.Meshing;
