@@ -34,6 +34,8 @@ var root = new RootCommand("headrecon — deformable-model-driven neural head re
     TrainCommand.Create(),
     MeshCommand.Create(),
     EvalCommand.Create(),
+    ImportCommand.Create(),
+    AlignCommand.Create(),
     QuickstartCommand.Create(),
     BenchCommand.Create(),
     CompareCommand.Create(),

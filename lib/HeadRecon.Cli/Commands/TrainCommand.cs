@@ -69,6 +69,9 @@ public static class TrainCommand
                 if (!string.IsNullOrWhiteSpace(c.Train.InitCheckpoint)) Checkpoint.Read(Checkpoint.Resolve(c.Train.InitCheckpoint));
                 string outDir = parse.GetValue(output) ?? Path.Combine("runs", $"{c.Train.ExpName}-{DateTime.Now:yyyyMMdd-HHmmss}");
                 trainer = Trainer.Start(c, trainingData, outDir, dev);
+                // The run keeps the alignment it trained with, so meshing it later needs no scene folder edits.
+                if (HeadRecon.Alignment.AlignmentFile.Resolve(c.Dataset) is { } alignment)
+                    File.Copy(alignment, Path.Combine(trainer.Run.Root, HeadRecon.Alignment.AlignmentFile.FileName), overwrite: true);
                 Console.WriteLine($"run {trainer.Run.Root}: {trainer.TotalIterations} iterations, {trainingData.ViewCount} images, {trainingData.NumIdentities} identities, device {dev.type}");
                 if (trainer.InitReport is { } rep)
                     Console.WriteLine($"initialised from {c.Train.InitCheckpoint}: {rep.Loaded.Count} tensors loaded; new: {Summarize(rep.Missing)}; dropped: {Summarize(rep.Unexpected)}");

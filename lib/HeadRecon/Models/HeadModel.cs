@@ -82,7 +82,7 @@ public abstract class HeadModel : nn.Module
     public abstract GeometrySample EvaluateGeometry(Tensor points, Tensor shapeCode, bool training);
 
     /// <summary>Applies the scene-sphere clamp min(s, k·(R − ‖x‖)) when the background is not white.</summary>
-    protected Tensor ClampToSceneSphere(Tensor sdf, Tensor x)
+    public Tensor ClampToSceneSphere(Tensor sdf, Tensor x)
     {
         if (SdfBoundingSphere <= 0.0) return sdf;
         var sphere = SphereScale * (SdfBoundingSphere - x.norm(1, true, 2));

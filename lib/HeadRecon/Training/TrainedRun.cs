@@ -23,10 +23,28 @@ public sealed class TrainedRun : IDisposable
 
     public static TrainedRun Load(string runDir, Device? device = null)
     {
+        var (folder, conf, model, meta) = LoadModel(runDir, device);
+        // The run's own copy of the alignment it trained with (headrecon train writes it) wins over the conf's path.
+        string alignment = Path.Combine(folder.Root, Alignment.AlignmentFile.FileName);
+        if (File.Exists(alignment)) conf = conf with { Dataset = conf.Dataset with { Alignment = alignment } };
+        try
+        {
+            return new TrainedRun(folder, conf, model, meta, DatasetLoader.Load(conf.Dataset, conf.Train.Seed));
+        }
+        catch
+        {
+            model.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>A run's configuration and model at its latest checkpoint (in eval mode, schedules as at the checkpoint),
+    /// without loading its dataset: e.g. a template to align or render elsewhere.</summary>
+    public static (RunFolder Folder, HeadConf Conf, HeadModel Model, CheckpointMeta Meta) LoadModel(string runDir, Device? device = null)
+    {
         var folder = RunFolder.Open(runDir);
         var conf = folder.LoadConf();
         var ckpt = Checkpoint.Read(Checkpoint.Resolve(runDir));
-        var dataset = DatasetLoader.Load(conf.Dataset, conf.Train.Seed);
         var model = ModelFactory.Create(conf.Model);
         ParameterLoader.Load(model, ckpt.Parameters(), Checkpoint.ModelPrefix, strict: true, source: ckpt.Path);
         model.ToDevice(device ?? CPU);
@@ -35,7 +53,7 @@ public sealed class TrainedRun : IDisposable
         var meta = ckpt.Meta;
         model.SetEncodingAlpha(meta.PeAlpha);
         model.ApplyIterationSchedules(meta.Iteration);
-        return new TrainedRun(folder, conf, model, meta, dataset);
+        return (folder, conf, model, meta);
     }
 
     /// <summary>The identity a stage-2 run was trained for (scan_id), else the first identity.</summary>
@@ -66,9 +84,11 @@ public sealed class TrainedRun : IDisposable
         return ToDatasetUnits(mesh);
     }
 
-    /// <summary>Model frame → dataset units: ×1/cam_scale for PR (Agisoft XML units), scale_mat for IDR data.</summary>
+    /// <summary>Model frame → dataset units: back through dataset.alignment's inverse when the cameras were aligned to a
+    /// template, then ×1/cam_scale for PR (Agisoft XML units), scale_mat for IDR data.</summary>
     public Mesh ToDatasetUnits(Mesh mesh)
     {
+        if (Dataset.Alignment is { } a) mesh = a.Inverse().Apply(mesh);
         if (Dataset.ScaleMat is { } s)
         {
             // IDR: x_world = S·x (uniform scale on the diagonal plus translation).

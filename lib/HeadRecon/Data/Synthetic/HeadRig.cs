@@ -15,7 +15,7 @@ public static class HeadRig
     public const double Distance = 8.0;
     public const double FocalPerPixel = 1.9;
     public static readonly Vector3d Target = new(0, -0.1, -0.15);
-    public const double MinElevation = -30, MaxElevation = 60, FewViewMaxAngle = 75;
+    public const double MinElevation = -30, MaxElevation = 60, FewViewMaxAngle = 50;
 
     /// <summary>Principal-point offsets from the image centre (Agisoft style), as fractions of the width; non-zero on purpose so loaders must add W/2.</summary>
     public const double CxOffsetFraction = 0.01, CyOffsetFraction = -0.008;

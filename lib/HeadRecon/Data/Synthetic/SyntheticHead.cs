@@ -154,11 +154,12 @@ public sealed class SyntheticHead
         // eye sockets carved, then the eyeballs
         d = SmoothSubtract(d, Sphere(qs - l.EyeSocket, 0.19), 0.07);
         d = SmoothUnion(d, Sphere(qs - l.EyeBall, 0.14), 0.03);
-        // nose: bridge capsule, tip ball, wings
-        double tipRadius = p.NoseWidth + 0.02 + p.NoseTip;
-        d = SmoothUnion(d, Capsule(q, l.NoseRoot, l.NoseTip, p.NoseWidth), 0.08);
-        d = SmoothUnion(d, Sphere(q - l.NoseTip, tipRadius), 0.05);
-        d = SmoothUnion(d, Sphere(qs - new Vector3d(p.NoseWidth + 0.01, l.NoseTip.Y - 0.06, l.NoseTip.Z - 0.13), 0.075), 0.05);
+        // nose: a bridge that widens from the root to the tip (a round cone), the tip, the underside back to the base
+        // (columella) and the wings, so that its profile is a wedge rather than a ball on a stick
+        double tipRadius = 0.8 * p.NoseWidth + 0.03 + p.NoseTip;
+        d = SmoothUnion(d, RoundCone(q, l.NoseRoot, l.NoseTip, 0.06, tipRadius), 0.1);
+        d = SmoothUnion(d, Capsule(q, l.NoseTip, l.NoseBase + new Vector3d(0, 0.02, 0.04), 0.7 * tipRadius), 0.08);
+        d = SmoothUnion(d, Sphere(qs - new Vector3d(p.NoseWidth + 0.01, l.NoseTip.Y - 0.06, l.NoseTip.Z - 0.15), 0.07), 0.06);
         // lips: corners rise with the smile, lower lip drops with the open mouth
         double corner = 0.07 * p.Smile;
         double open = 0.09 * p.MouthOpen;
@@ -294,6 +295,21 @@ public sealed class SyntheticHead
         var a = new Vector3d(Math.Abs(q.X) - half.X, Math.Abs(q.Y) - half.Y, Math.Abs(q.Z) - half.Z);
         var outside = new Vector3d(Math.Max(a.X, 0), Math.Max(a.Y, 0), Math.Max(a.Z, 0)).Length;
         return outside + Math.Min(Math.Max(a.X, Math.Max(a.Y, a.Z)), 0) - r;
+    }
+
+    /// <summary>iq's exact round cone: spheres of radius r1 at a and r2 at b joined by their common tangent cone.</summary>
+    static double RoundCone(Vector3d q, Vector3d a, Vector3d b, double r1, double r2)
+    {
+        var ba = b - a;
+        double l2 = Vector3d.Dot(ba, ba), rr = r1 - r2, a2 = l2 - rr * rr, il2 = 1.0 / l2;
+        var pa = q - a;
+        double y = Vector3d.Dot(pa, ba), z = y - l2;
+        var xv = pa * l2 - ba * y;
+        double x2 = Vector3d.Dot(xv, xv), y2 = y * y * l2, z2 = z * z * l2;
+        double k = Math.Sign(rr) * rr * rr * x2;
+        if (Math.Sign(z) * a2 * z2 > k) return Math.Sqrt(x2 + z2) * il2 - r2;
+        if (Math.Sign(y) * a2 * y2 < k) return Math.Sqrt(x2 + y2) * il2 - r1;
+        return (Math.Sqrt(x2 * a2 * il2) + y * rr) * il2 - r1;
     }
 
     static double Capsule(Vector3d q, Vector3d a, Vector3d b, double r)

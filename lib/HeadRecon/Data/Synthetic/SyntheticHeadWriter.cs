@@ -115,6 +115,8 @@ public static class SyntheticHeadWriter
                 var mesh = SurfaceExtraction.Extract(head.Distance, bmin, bmax, extent / o.GtResolution);
                 PlyWriter.Write(Path.Combine(gtDir, id + ".ply"), mesh);
                 File.WriteAllText(Path.Combine(gtDir, id + ".json"), ParametersJson(id, head), new UTF8Encoding(false));
+                // The landmarks alone in the project's landmark format (what `eval --landmarks-gt` and the face region read).
+                LandmarkFiles.Write3D(Path.Combine(gtDir, id + "_landmarks.json"), head.Landmarks(), $"xml ({SyntheticHead.MillimetresPerUnit} mm)", "the identity's ground truth, XML units");
                 gt += sw.Elapsed;
                 log?.Invoke($"{id}: ground truth {mesh.VertexCount} vertices, {mesh.TriangleCount} triangles in {sw.Elapsed.TotalSeconds:F2} s");
             }
