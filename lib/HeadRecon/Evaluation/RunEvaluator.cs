@@ -76,24 +76,49 @@ public static class RunEvaluator
     /// <summary>
     /// Renders the identity's views that training did not see (every view of the dataset folder minus the training
     /// selection), at most <paramref name="maxViews"/>, downscaled to <paramref name="maxSide"/>, and scores them.
+    /// None when the dataset folder cannot be loaded whole (a run evaluated away from its data).
     /// </summary>
-    public static IReadOnlyList<ViewScore> HeldOutViews(TrainedRun run, int identity, int maxViews = 4, int maxSide = 64) =>
-        RenderHeldOutViews(run, identity, maxViews, maxSide).Select(r => r.Score).ToList();
+    public static IReadOnlyList<ViewScore> HeldOutViews(TrainedRun run, int identity, int maxViews = 4, int maxSide = 64)
+    {
+        try
+        {
+            return RenderHeldOutViews(run, identity, maxViews, maxSide).Select(r => r.Score).ToList();
+        }
+        catch (DatasetException)
+        {
+            return [];
+        }
+    }
+
+    /// <summary>Every view of one identity of the run's dataset folder. An identity fine-tuned from a template is not in
+    /// the folder's id list (fine_tune_flag appends it), so the loader is given a view JSON that lists all its images.</summary>
+    static HeadDataset LoadAllViews(Config.HeadConf conf, string name)
+    {
+        if (!conf.Dataset.FineTuneFlag)
+            return DatasetLoader.Load(conf.Dataset with { ScanId = name, InitViewPath = "", SparseViewNum = 0 }, conf.Train.Seed);
+        string dir = Path.Combine(conf.Dataset.DataDir, name);
+        if (!Directory.Exists(dir)) throw new DatasetException($"{dir}: identity folder not found");
+        var numbers = Directory.EnumerateFiles(dir).Where(f => Path.GetExtension(f).ToLowerInvariant() is ".png" or ".jpg")
+            .Select(f => int.TryParse(Path.GetFileNameWithoutExtension(f), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int n) ? n : -1)
+            .Where(n => n > 0).Order().ToArray();
+        string json = Path.Combine(Path.GetTempPath(), $"headrecon-views-{Environment.ProcessId}-{Guid.NewGuid():N}.json");
+        try
+        {
+            File.WriteAllText(json, System.Text.Json.JsonSerializer.Serialize(new { sparse_view_num = numbers.Length, info = new Dictionary<string, int[]> { [name] = numbers } }));
+            return DatasetLoader.Load(conf.Dataset with { ScanId = name, InitViewPath = json, FineTuneView = numbers.Length }, conf.Train.Seed);
+        }
+        finally
+        {
+            File.Delete(json);
+        }
+    }
 
     /// <summary>As <see cref="HeldOutViews"/>, with the renderings and the ground-truth pixels.</summary>
     public static IReadOnlyList<HeldOutRender> RenderHeldOutViews(TrainedRun run, int identity, int maxViews = 4, int maxSide = 64)
     {
         var trained = run.Dataset.Views.Where(v => v.IdentityIndex == identity).Select(v => v.ViewName).ToHashSet();
         string name = run.Dataset.IdentityNames[identity];
-        HeadDataset all;
-        try
-        {
-            all = DatasetLoader.Load(run.Conf.Dataset with { ScanId = name, InitViewPath = "", SparseViewNum = 0, FineTuneFlag = false }, run.Conf.Train.Seed);
-        }
-        catch (DatasetException)
-        {
-            return [];
-        }
+        var all = LoadAllViews(run.Conf, name);
         var data = new DatasetTrainingData(all);
         var renders = new List<HeldOutRender>();
         var heldOut = Enumerable.Range(0, all.Views.Count).Where(i => !trained.Contains(all.Views[i].ViewName)).ToList();

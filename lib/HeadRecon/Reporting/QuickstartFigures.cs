@@ -67,19 +67,15 @@ public static class QuickstartFigures
         Images.SavePng(img, png);
     }
 
-    /// <summary>Colour and normals orbiting between the dataset's outermost cameras.</summary>
-    public static void Turntable(TrainedRun run, int identity, int frames, string gif, int side = 96)
+    /// <summary>The mesh turning once around the vertical axis, in its vertex colours. Rasterised, not volume rendered:
+    /// a full orbit of volume renders at report size would cost more than the training.</summary>
+    public static void Turntable(Mesh mesh, int frames, string gif, int side)
     {
-        var views = run.Dataset.Views;
-        var a = views.OrderBy(v => v.Center.X).First();
-        var b = views.OrderBy(v => v.Center.X).Last();
-        var scale = (double)side / Math.Max(a.Height, a.Width);
-        double[] k = [a.Intrinsics[0] * scale, 0, a.Intrinsics[2] * scale, 0, a.Intrinsics[4] * scale, a.Intrinsics[5] * scale, 0, 0, 1];
-        int h = (int)Math.Round(a.Height * scale), w = (int)Math.Round(a.Width * scale);
-        var poses = Orbit.Interpolate(a.CameraToWorld, b.CameraToWorld, frames, (0, 0, 0));
-        var imgs = Orbit.Render(run.Model, identity, poses, k, h, w, run.Conf.Train.SplitNPixels);
-        Orbit.SaveGif(imgs, gif);
-        foreach (var i in imgs) i.Dispose();
+        var rgba = NotebookTurntable.Frames(mesh, frames, side, useColors: true);
+        var rgb = rgba.Select(f => f.CloneAs<Rgb24>()).ToList();
+        Orbit.SaveGif(rgb, gif);
+        foreach (var f in rgba) f.Dispose();
+        foreach (var f in rgb) f.Dispose();
     }
 
     static Image<Rgb24> ThreeSides(Mesh mesh, int size, bool useColors)

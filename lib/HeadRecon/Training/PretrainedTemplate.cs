@@ -58,6 +58,37 @@ public sealed class PretrainedTemplate
         return new PretrainedTemplate(root, conf, family, training, heldOut);
     }
 
+    /// <summary>
+    /// Makes a template folder from a finished stage-1 run trained on a synthetic family: the run's conf.conf,
+    /// metrics.jsonl and latest checkpoint, the family's family.json, id.txt and heldout.txt (from the run's data_dir),
+    /// the mean landmarks of the pre-training identities in the model frame (template_landmarks.json, what landmark
+    /// alignment fits a capture to) and the checkpoint's sha256.
+    /// </summary>
+    public static PretrainedTemplate Pack(string runDir, string outDir)
+    {
+        var folder = RunFolder.Open(runDir);
+        var conf = folder.LoadConf();
+        string data = conf.Dataset.DataDir;
+        string ckpt = Path.Combine(folder.Root, "checkpoints", "latest.ckpt");
+        _ = HeadRecon.Training.Checkpoint.Read(ckpt);
+        var family = HeadFamily.Load(Path.Combine(data, "gt", "family.json"));
+        var training = ReadIds(Path.Combine(data, conf.Dataset.IdList));
+        if (Directory.Exists(outDir) && Directory.EnumerateFileSystemEntries(outDir).Any())
+            throw new IOException($"{outDir}: not empty; refusing to overwrite a template");
+        Directory.CreateDirectory(Path.Combine(outDir, "checkpoints"));
+        File.Copy(folder.ConfFile, Path.Combine(outDir, "conf.conf"));
+        File.Copy(folder.MetricsFile, Path.Combine(outDir, "metrics.jsonl"));
+        File.Copy(ckpt, Path.Combine(outDir, "checkpoints", "latest.ckpt"));
+        foreach (var f in new[] { "id.txt", "heldout.txt" })
+            if (File.Exists(Path.Combine(data, f))) File.Copy(Path.Combine(data, f), Path.Combine(outDir, f));
+        File.Copy(Path.Combine(data, "gt", "family.json"), Path.Combine(outDir, "family.json"));
+        var members = training.Select(id => family[int.Parse(id, System.Globalization.CultureInfo.InvariantCulture) - 101]).ToList();
+        Data.LandmarkFiles.Write3D(Path.Combine(outDir, Alignment.TemplateLandmarks.FileName), Alignment.TemplateLandmarks.Mean(members, conf.Dataset.CamScale),
+            "model frame (XML units × cam_scale)", $"mean of the {members.Count} pre-training identities' landmarks");
+        IO.AtomicFile.WriteAllText(Path.Combine(outDir, ChecksumFile), $"{Sha256(Path.Combine(outDir, "checkpoints", "latest.ckpt"))}  checkpoints/latest.ckpt\n");
+        return Open(outDir);
+    }
+
     /// <summary>Throws one error naming the first geometry key on which <paramref name="conf"/> differs from the template's.</summary>
     public void RequireCompatible(HeadConf conf, string confName)
     {
