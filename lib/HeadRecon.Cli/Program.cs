@@ -40,6 +40,7 @@ var root = new RootCommand("headrecon — deformable-model-driven neural head re
     BenchCommand.Create(),
     CompareCommand.Create(),
     SweepCommand.Create(),
+    TemplateCommand.Create(),
 };
 try
 {

@@ -76,34 +76,68 @@ public static class RunEvaluator
     /// <summary>
     /// Renders the identity's views that training did not see (every view of the dataset folder minus the training
     /// selection), at most <paramref name="maxViews"/>, downscaled to <paramref name="maxSide"/>, and scores them.
+    /// None when the dataset folder cannot be loaded whole (a run evaluated away from its data).
     /// </summary>
     public static IReadOnlyList<ViewScore> HeldOutViews(TrainedRun run, int identity, int maxViews = 4, int maxSide = 64)
     {
-        var trained = run.Dataset.Views.Where(v => v.IdentityIndex == identity).Select(v => v.ViewName).ToHashSet();
-        string name = run.Dataset.IdentityNames[identity];
-        HeadDataset all;
         try
         {
-            all = DatasetLoader.Load(run.Conf.Dataset with { ScanId = name, InitViewPath = "", SparseViewNum = 0, FineTuneFlag = false }, run.Conf.Train.Seed);
+            return RenderHeldOutViews(run, identity, maxViews, maxSide).Select(r => r.Score).ToList();
         }
         catch (DatasetException)
         {
             return [];
         }
+    }
+
+    /// <summary>Every view of one identity of the run's dataset folder. An identity fine-tuned from a template is not in
+    /// the folder's id list (fine_tune_flag appends it), so the loader is given a view JSON that lists all its images.</summary>
+    static HeadDataset LoadAllViews(Config.HeadConf conf, string name)
+    {
+        if (!conf.Dataset.FineTuneFlag)
+            return DatasetLoader.Load(conf.Dataset with { ScanId = name, InitViewPath = "", SparseViewNum = 0 }, conf.Train.Seed);
+        string dir = Path.Combine(conf.Dataset.DataDir, name);
+        if (!Directory.Exists(dir)) throw new DatasetException($"{dir}: identity folder not found");
+        var numbers = Directory.EnumerateFiles(dir).Where(f => Path.GetExtension(f).ToLowerInvariant() is ".png" or ".jpg")
+            .Select(f => int.TryParse(Path.GetFileNameWithoutExtension(f), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int n) ? n : -1)
+            .Where(n => n > 0).Order().ToArray();
+        string json = Path.Combine(Path.GetTempPath(), $"headrecon-views-{Environment.ProcessId}-{Guid.NewGuid():N}.json");
+        try
+        {
+            File.WriteAllText(json, System.Text.Json.JsonSerializer.Serialize(new { sparse_view_num = numbers.Length, info = new Dictionary<string, int[]> { [name] = numbers } }));
+            return DatasetLoader.Load(conf.Dataset with { ScanId = name, InitViewPath = json, FineTuneView = numbers.Length }, conf.Train.Seed);
+        }
+        finally
+        {
+            File.Delete(json);
+        }
+    }
+
+    /// <summary>As <see cref="HeldOutViews"/>, with the renderings and the ground-truth pixels.</summary>
+    public static IReadOnlyList<HeldOutRender> RenderHeldOutViews(TrainedRun run, int identity, int maxViews = 4, int maxSide = 64)
+    {
+        var trained = run.Dataset.Views.Where(v => v.IdentityIndex == identity).Select(v => v.ViewName).ToHashSet();
+        string name = run.Dataset.IdentityNames[identity];
+        var all = LoadAllViews(run.Conf, name);
         var data = new DatasetTrainingData(all);
-        var scores = new List<ViewScore>();
+        var renders = new List<HeldOutRender>();
         var heldOut = Enumerable.Range(0, all.Views.Count).Where(i => !trained.Contains(all.Views[i].ViewName)).ToList();
         // Spread the chosen views over the held-out set.
         var chosen = heldOut.Count <= maxViews ? heldOut : Enumerable.Range(0, maxViews).Select(k => heldOut[k * heldOut.Count / maxViews]).ToList();
         foreach (int i in chosen)
         {
             var px = data.AllPixels(i, run.Model.Background.device, maxSide);
-            // The loaded dataset's own identity index may differ (one id loaded): render with the run's index.
-            var batch = px.Batch with { Identity = TorchSharp.torch.tensor(new long[] { identity }, device: run.Model.Background.device) };
+            // The loaded dataset's own identity index may differ (one id loaded): render with the run's index, on the
+            // device and on the host (the occupancy grid is chosen by the host index).
+            var batch = px.Batch with { Identity = TorchSharp.torch.tensor(new long[] { identity }, device: run.Model.Background.device), IdentityIndex = identity };
             var img = ImageRenderer.Render(run.Model, batch, px.Height, px.Width, run.Conf.Train.SplitNPixels);
             var gt = px.RgbArray();
-            scores.Add(new ViewScore(all.Views[i].ViewName, ImageMetrics.Psnr(img.Rgb, gt, px.Height, px.Width), ImageMetrics.Ssim(img.Rgb, gt, px.Height, px.Width), px.Height, px.Width));
+            var score = new ViewScore(all.Views[i].ViewName, ImageMetrics.Psnr(img.Rgb, gt, px.Height, px.Width), ImageMetrics.Ssim(img.Rgb, gt, px.Height, px.Width), px.Height, px.Width);
+            renders.Add(new HeldOutRender(score, img, gt));
         }
-        return scores;
+        return renders;
     }
 }
+
+/// <summary>A held-out view's score, its rendering and the ground-truth pixels (RGB in [0, 1], row-major).</summary>
+public sealed record HeldOutRender(ViewScore Score, RenderedImage Image, float[] GroundTruth);

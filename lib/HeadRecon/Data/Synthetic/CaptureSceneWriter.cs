@@ -50,7 +50,7 @@ public static class CaptureSceneWriter
 
     public static string IdentityName(int index) => $"capture_{index + 1:D2}";
 
-    /// <summary>Held-out identity seeds: another progression than <see cref="SyntheticHeadWriter.IdentitySeed"/>, so no
+    /// <summary>Held-out identity seeds: another progression than <see cref="HeadFamily.CandidateSeed"/>, so no
     /// capture is one of a training family's heads.</summary>
     public static int IdentitySeed(int seed, int index) => unchecked(1_000_003 + seed * 7_368_787 + index * 15_485_863);
 

@@ -65,7 +65,7 @@ public class CaptureSceneWriterTests(CaptureFixture capture)
         foreach (var f in new[] { "images/view_1.png", "masks/view_3.png", "colmap/3/images.bin", "colmap/5/points3D.txt", "landmarks2d.json", "gt/pose.json", "gt/mesh.ply" })
             Assert.Equal(File.ReadAllBytes(Path.Combine(t["again"], "capture_01", f)), File.ReadAllBytes(Path.Combine(t["again2"], "capture_01", f)));
         // No capture identity is one of the default training family's heads (seed 0, up to 899 identities).
-        var family = Enumerable.Range(0, 899).Select(i => SyntheticHeadWriter.IdentitySeed(0, i)).ToHashSet();
+        var family = Enumerable.Range(0, 899).Select(i => HeadFamily.CandidateSeed(0, i)).ToHashSet();
         Assert.DoesNotContain(Enumerable.Range(0, 20).Select(i => CaptureSceneWriter.IdentitySeed(0, i)), family.Contains);
         Assert.Contains("not empty", CaptureSceneWriter.Validate(o)!);
     }
