@@ -30,9 +30,10 @@ public class IterativeClosestPointTests
     [Fact]
     public void Trimesh_defaults_stop_after_twenty_iterations_and_reduce_the_cost()
     {
-        // In millimetres, the units H3DS's threshold (1e-5 mm²) was chosen for.
+        // In millimetres, the units H3DS's threshold (1e-5 mm²) was chosen for. A misalignment of 2.9° and 3 mm, what a
+        // landmark Procrustes leaves for ICP to finish.
         var head = new Similarity(75, Rotations.Identity, [0, 0, 0]).Apply(TestMeshes.Head());
-        var known = new Similarity(1, Rotations.FromAxisAngle(0, 0.07, 0), [4, 0, 0]);
+        var known = new Similarity(1, Rotations.FromAxisAngle(0, 0.05, 0), [3, 0, 0]);
         var source = ProcrustesTests.Apply(known.Inverse(), Positions(head));
         var r = IterativeClosestPoint.Align(source, head.Vertices);
         Assert.InRange(r.Iterations, 2, 20);
