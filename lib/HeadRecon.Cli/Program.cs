@@ -34,10 +34,13 @@ var root = new RootCommand("headrecon — deformable-model-driven neural head re
     TrainCommand.Create(),
     MeshCommand.Create(),
     EvalCommand.Create(),
+    ImportCommand.Create(),
+    AlignCommand.Create(),
     QuickstartCommand.Create(),
     BenchCommand.Create(),
     CompareCommand.Create(),
     SweepCommand.Create(),
+    TemplateCommand.Create(),
 };
 try
 {

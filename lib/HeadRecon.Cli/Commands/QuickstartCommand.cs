@@ -8,24 +8,24 @@ public static class QuickstartCommand
     public static Command Create()
     {
         var output = new Option<string>("--out") { Description = "output folder", DefaultValueFactory = _ => "out/quickstart" };
-        var ids = new Option<int>("--identities") { Description = "synthetic identities for stage 1", DefaultValueFactory = _ => 3 };
-        var res = new Option<int>("--res") { Description = "image resolution of the synthetic views", DefaultValueFactory = _ => 64 };
-        var seed = new Option<int>("--seed") { Description = "seed of the synthetic family", DefaultValueFactory = _ => 1 };
+        var template = new Option<string>("--template") { Description = "pre-trained template folder", DefaultValueFactory = _ => Training.PretrainedTemplate.DefaultPath };
+        var identity = new Option<string?>("--identity") { Description = "the unseen person (default: the template's first held-out identity)" };
+        var baseline = new Option<bool>("--baseline") { Description = "also train single-stage VolSDF from scratch for the same wall time" };
         var set1 = new Option<string[]>("--set1") { Description = "override a stage-1 key (repeatable)" };
         var set2 = new Option<string[]>("--set2") { Description = "override a stage-2 key (repeatable)" };
         var meshRes = new Option<int?>("--mesh-res") { Description = "marching-cubes resolution (default plot.resolution)" };
         var device = CliOptions.Device();
-        var cmd = new Command("quickstart", "Synthetic heads → stage 1 → stage 2 → meshes → metrics → report, on a CPU in minutes.")
+        var cmd = new Command("quickstart", "An unseen person from 3 views with the pre-trained template: stage 1 → stage 2 → meshes → metrics → report, on a CPU in minutes.")
         {
-            output, ids, res, seed, set1, set2, meshRes, device,
+            output, template, identity, baseline, set1, set2, meshRes, device,
         };
         cmd.SetAction(parse =>
         {
             var o = new QuickstartOptions(parse.GetValue(output)!)
             {
-                Identities = parse.GetValue(ids),
-                Resolution = parse.GetValue(res),
-                Seed = parse.GetValue(seed),
+                Template = parse.GetValue(template)!,
+                Identity = parse.GetValue(identity),
+                Baseline = parse.GetValue(baseline),
                 Stage1Overrides = parse.GetValue(set1) ?? [],
                 Stage2Overrides = parse.GetValue(set2) ?? [],
                 MeshResolution = parse.GetValue(meshRes),

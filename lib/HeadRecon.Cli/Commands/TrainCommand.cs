@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Runtime.InteropServices;
 using HeadRecon.Config;
+using HeadRecon.IO;
 using HeadRecon.Runtime;
 using HeadRecon.Training;
 using HeadRecon.Visualization;
@@ -69,6 +70,9 @@ public static class TrainCommand
                 if (!string.IsNullOrWhiteSpace(c.Train.InitCheckpoint)) Checkpoint.Read(Checkpoint.Resolve(c.Train.InitCheckpoint));
                 string outDir = parse.GetValue(output) ?? Path.Combine("runs", $"{c.Train.ExpName}-{DateTime.Now:yyyyMMdd-HHmmss}");
                 trainer = Trainer.Start(c, trainingData, outDir, dev);
+                // The run keeps the alignment it trained with, so meshing it later needs no scene folder edits.
+                if (HeadRecon.Alignment.AlignmentFile.Resolve(c.Dataset) is { } alignment)
+                    AtomicFile.WriteAllBytes(Path.Combine(trainer.Run.Root, HeadRecon.Alignment.AlignmentFile.FileName), File.ReadAllBytes(alignment));
                 Console.WriteLine($"run {trainer.Run.Root}: {trainer.TotalIterations} iterations, {trainingData.ViewCount} images, {trainingData.NumIdentities} identities, device {dev.type}");
                 if (trainer.InitReport is { } rep)
                     Console.WriteLine($"initialised from {c.Train.InitCheckpoint}: {rep.Loaded.Count} tensors loaded; new: {Summarize(rep.Missing)}; dropped: {Summarize(rep.Unexpected)}");

@@ -1,4 +1,4 @@
 namespace HeadRecon.Reporting;
 
-/// <summary>Iterations and seconds of one training stage, for the report.</summary>
-public sealed record StageTiming(int Iterations, double Seconds);
+/// <summary>Iterations reached by one training stage and the wall seconds spent training them in this invocation (0 when reused), for the report.</summary>
+public sealed record StageTiming(int Iterations, double TrainSeconds);

@@ -28,12 +28,15 @@ public static class ClassNames
         ["torch.nn.MSELoss"] = LossPenalty.Mse,
     };
 
+    /// <summary>train.dataset_class of an IDR-layout scene (dataset.format = idr), e.g. an imported capture.</summary>
+    public const string SceneDataset = "datasets.scene_dataset.SceneDataset";
+
     /// <summary>train.dataset_class: the original's dataset class for each dataset.format ("" = the one the format names).</summary>
     public static IReadOnlyDictionary<string, string> DatasetClasses { get; } = new Dictionary<string, string>(StringComparer.Ordinal)
     {
         ["datasets.face_dataset.FaceDataset"] = "pr",
         ["datasets.facescape_dataset.FaceScapeDataset"] = "facescape",
-        ["datasets.scene_dataset.SceneDataset"] = "idr",
+        [SceneDataset] = "idr",
     };
 
     /// <summary>The penalty a loss class names; an unknown name fails naming <paramref name="key"/>.</summary>

@@ -93,6 +93,9 @@ public sealed class HeadDataset
     /// <summary>Millimetres per reconstruction unit when the format defines it (FaceScape: 100).</summary>
     public double? UnitsToMm { get; }
     public string Source { get; }
+    /// <summary>dataset.alignment: the similarity that moved the loader's cameras into the model (template) frame, or
+    /// null. Meshes go back through its inverse before <see cref="WorldToDatasetScale"/> / <see cref="ScaleMat"/>.</summary>
+    public Alignment.Similarity? Alignment { get; init; }
 
     /// <summary>What the loader had to assume (grayscale or 16-bit images, …), one line each, for the user to see once.</summary>
     public IReadOnlyList<string> Notes { get; init; } = [];
@@ -133,24 +136,7 @@ public sealed class HeadDataset
     /// <summary>Least-squares point nearest to every view's optical axis: where the cameras look.</summary>
     (double X, double Y, double Z) ClosestPointToOpticalAxes()
     {
-        var a = new double[9];
-        var b = new double[3];
-        foreach (var v in Views)
-        {
-            var m = v.CameraToWorld;
-            double[] d = [m[2], m[6], m[10]];
-            double n = Math.Sqrt(d[0] * d[0] + d[1] * d[1] + d[2] * d[2]);
-            for (int i = 0; i < 3; i++) d[i] /= n;
-            double[] o = [m[3], m[7], m[11]];
-            for (int i = 0; i < 3; i++)
-                for (int j = 0; j < 3; j++)
-                {
-                    double p = (i == j ? 1 : 0) - d[i] * d[j];
-                    a[i * 3 + j] += p;
-                    b[i] += p * o[j];
-                }
-        }
-        var x = LinearAlgebra.Solve3(a, b);
+        var x = PinholeCamera.ClosestPointToOpticalAxes(Views.Select(v => v.CameraToWorld));
         return x is null ? (double.NaN, double.NaN, double.NaN) : (x[0], x[1], x[2]);
     }
 

@@ -50,6 +50,21 @@ internal static class ImageLoading
             notes.Add("16-bit images: reduced to 8 bits per channel (value × 255 / 65535, rounded), the precision training uses", path);
     }
 
+    /// <summary>Width and height from the file header, without decoding the pixels.</summary>
+    public static (int Width, int Height) Size(string path)
+    {
+        if (!File.Exists(path)) throw new DatasetException($"{path}: image file not found");
+        try
+        {
+            var info = Image.Identify(path);
+            return (info.Width, info.Height);
+        }
+        catch (Exception ex) when (ex is ImageFormatException or NotSupportedException or IOException)
+        {
+            throw new DatasetException($"{path}: unreadable image ({ex.Message})", ex);
+        }
+    }
+
     /// <summary>skimage.color.rgba2rgb with a white background: out = clip(a*rgb + (1-a), 0, 1), a and rgb /255.</summary>
     public static float[] CompositeOnWhite(byte[] rgba, int width, int height)
     {

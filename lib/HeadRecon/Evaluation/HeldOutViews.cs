@@ -1,3 +1,5 @@
+using System.Globalization;
+using System.Text.Json;
 using HeadRecon.Config;
 using HeadRecon.Data;
 
@@ -16,11 +18,8 @@ public static class HeldOutViews
     {
         string name = trained.IdentityNames[identity];
         var used = trained.Views.Where(v => v.IdentityIndex == identity).Select(v => v.ViewName).ToHashSet(StringComparer.Ordinal);
-        var options = conf.Dataset with { ScanId = name, InitViewPath = "", SparseViewNum = 0, FineTuneFlag = false };
-        // A person fitted with fine_tune_flag is not in the id list the run trained on: look it up in the dataset's full list.
-        if (conf.Dataset.FineTuneFlag && name == conf.Dataset.ScanId) options = options with { IdList = new DatasetOptions().IdList };
         HeadDataset all;
-        try { all = DatasetLoader.Load(options, conf.Train.Seed); }
+        try { all = LoadAllViews(conf, name); }
         catch (DatasetException) { return null; }
         var rest = all.Views.Where(v => !used.Contains(v.ViewName)).Select(v => v with { IdentityIndex = identity, IdentityName = name }).ToList();
         return rest.Count == 0 ? null : new HeadDataset(rest, trained.IdentityNames, all.WorldToDatasetScale, all.ScaleMat, all.UnitsToMm, all.Source + " (held out)");
@@ -29,4 +28,28 @@ public static class HeldOutViews
     /// <summary>At most <paramref name="max"/> of <paramref name="count"/> views, spread evenly over them.</summary>
     public static IReadOnlyList<int> Spread(int count, int max) =>
         count <= max ? [.. Enumerable.Range(0, count)] : [.. Enumerable.Range(0, max).Select(k => k * count / max)];
+
+    /// <summary>Every view of one identity of the run's dataset folder. A person fitted with fine_tune_flag is outside the
+    /// folder's id list (the flag appends it), so the loader is given a view JSON that lists all its images.</summary>
+    static HeadDataset LoadAllViews(HeadConf conf, string name)
+    {
+        var options = conf.Dataset with { ScanId = name, SparseViewNum = 0 };
+        if (!conf.Dataset.FineTuneFlag || name != conf.Dataset.ScanId)
+            return DatasetLoader.Load(options with { InitViewPath = "", FineTuneFlag = false }, conf.Train.Seed);
+        string dir = Path.Combine(conf.Dataset.DataDir, name);
+        if (!Directory.Exists(dir)) throw new DatasetException($"{dir}: identity folder not found");
+        var numbers = Directory.EnumerateFiles(dir).Where(f => Path.GetExtension(f).ToLowerInvariant() is ".png" or ".jpg")
+            .Select(f => int.TryParse(Path.GetFileNameWithoutExtension(f), NumberStyles.None, CultureInfo.InvariantCulture, out int n) ? n : -1)
+            .Where(n => n > 0).Order().ToArray();
+        string json = Path.Combine(Path.GetTempPath(), $"headrecon-views-{Environment.ProcessId}-{Guid.NewGuid():N}.json");
+        try
+        {
+            File.WriteAllText(json, JsonSerializer.Serialize(new { sparse_view_num = numbers.Length, info = new Dictionary<string, int[]> { [name] = numbers } }));
+            return DatasetLoader.Load(options with { InitViewPath = json, FineTuneView = numbers.Length }, conf.Train.Seed);
+        }
+        finally
+        {
+            File.Delete(json);
+        }
+    }
 }

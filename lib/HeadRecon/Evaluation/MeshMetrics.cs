@@ -77,4 +77,20 @@ public static class MeshMetrics
             diagonal,
             diagonal > 0 ? chamfer / diagonal : double.NaN);
     }
+
+    /// <summary>
+    /// <see cref="Compare"/> restricted to a region: both meshes are cropped to the triangles whose centroid lies in
+    /// the ball (<see cref="FaceRegion.Crop"/>) and compared there, so accuracy and completeness both stay inside it;
+    /// GroundTruthDiagonal is then the cropped ground truth's.
+    /// </summary>
+    public static MeshComparison CompareInRegion(Mesh reconstruction, Mesh groundTruth, FaceRegion region, int samples, double[] thresholds, int seed, double? unitsToMm)
+    {
+        ArgumentNullException.ThrowIfNull(region);
+        var rec = region.Crop(reconstruction);
+        var gt = region.Crop(groundTruth);
+        string where = $"the region (radius {region.Radius:G4} around ({region.X:G4}, {region.Y:G4}, {region.Z:G4}))";
+        if (gt.FaceCount == 0) throw new ArgumentException($"the ground truth has no triangles in {where}: are the landmarks in the mesh's frame and units?");
+        if (rec.FaceCount == 0) throw new ArgumentException($"the reconstruction has no triangles in {where}");
+        return Compare(rec, gt, samples, thresholds, seed, unitsToMm);
+    }
 }

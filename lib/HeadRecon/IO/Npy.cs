@@ -116,18 +116,51 @@ public static partial class Npy
 
     public static void WriteNpy(Stream s, float[] data, long[] shape)
     {
-        string shapeText = shape.Length == 1 ? $"({shape[0]},)" : $"({string.Join(", ", shape)})";
-        string header = $"{{'descr': '<f4', 'fortran_order': False, 'shape': {shapeText}, }}";
-        int total = 10 + header.Length + 1;
-        header = header.PadRight(header.Length + (64 - total % 64) % 64) + "\n";
-        s.Write(Magic);
-        s.WriteByte(1);
-        s.WriteByte(0);
-        s.Write(BitConverter.GetBytes((ushort)header.Length));
-        s.Write(Encoding.ASCII.GetBytes(header));
+        s.Write(Header("<f4", shape));
         var bytes = new byte[data.Length * 4];
         Buffer.BlockCopy(data, 0, bytes, 0, bytes.Length);
         s.Write(bytes);
+    }
+
+    /// <summary>
+    /// Writes float64 and/or int64 arrays as an uncompressed .npz the way numpy.savez does (camera files such as IDR's
+    /// cameras.npz hold float64), atomically. Member dates are fixed, so the same arrays give the same bytes.
+    /// </summary>
+    public static void WriteNpz(string path, IEnumerable<(string Key, double[]? Floats, long[]? Ints, long[] Shape)> arrays)
+    {
+        AtomicFile.Write(path, fs =>
+        {
+            using var zip = new ZipArchive(fs, ZipArchiveMode.Create, leaveOpen: true);
+            foreach (var (key, floats, ints, shape) in arrays)
+            {
+                if ((floats is null) == (ints is null)) throw new ArgumentException($"{key}: give either float64 or int64 data");
+                var entry = zip.CreateEntry(key + ".npy", CompressionLevel.NoCompression);
+                entry.LastWriteTime = new DateTimeOffset(1980, 1, 1, 0, 0, 0, TimeSpan.Zero);
+                using var s = entry.Open();
+                s.Write(Header(floats is not null ? "<f8" : "<i8", shape));
+                var bytes = new byte[(floats?.Length ?? ints!.Length) * 8];
+                if (floats is not null) Buffer.BlockCopy(floats, 0, bytes, 0, bytes.Length);
+                else Buffer.BlockCopy(ints!, 0, bytes, 0, bytes.Length);
+                s.Write(bytes);
+            }
+        });
+    }
+
+    /// <summary>The .npy format-1.0 preamble: magic, version, uint16 header length, the dict padded with spaces and a
+    /// final newline to a multiple of 64 bytes (numpy's layout).</summary>
+    public static byte[] Header(string descr, long[] shape)
+    {
+        string shapeText = shape.Length == 1 ? $"({shape[0]},)" : $"({string.Join(", ", shape)})";
+        string header = $"{{'descr': '{descr}', 'fortran_order': False, 'shape': {shapeText}, }}";
+        int total = 10 + header.Length + 1;
+        header = header.PadRight(header.Length + (64 - total % 64) % 64) + "\n";
+        var bytes = new byte[10 + header.Length];
+        Magic.CopyTo(bytes, 0);
+        bytes[6] = 1;
+        bytes[7] = 0;
+        BitConverter.GetBytes((ushort)header.Length).CopyTo(bytes, 8);
+        Encoding.ASCII.GetBytes(header).CopyTo(bytes, 10);
+        return bytes;
     }
 
     [GeneratedRegex(@"'descr'\s*:\s*'([^']*)'")]

@@ -74,6 +74,10 @@ public abstract class HeadModel : nn.Module
     /// <summary>The colour network of this stage.</summary>
     public abstract ColorField Color { get; }
 
+    /// <summary>Whether <see cref="Color"/> takes only the deformed template's features and the colour code, so colours can
+    /// be rendered from the template alone (photometric alignment); false when it also needs this stage's own features.</summary>
+    public abstract bool ColorFromTemplateFeatures { get; }
+
     /// <summary>"stage1", "stage2": what checkpoints and benchmarks call this stage.</summary>
     public abstract string Stage { get; }
 
@@ -173,7 +177,7 @@ public abstract class HeadModel : nn.Module
     public abstract GeometrySample EvaluateGeometry(Tensor points, Tensor shapeCode, bool training);
 
     /// <summary>Applies the scene-sphere clamp min(s, k·(R − ‖x‖)) when the background is not white.</summary>
-    protected Tensor ClampToSceneSphere(Tensor sdf, Tensor x)
+    public Tensor ClampToSceneSphere(Tensor sdf, Tensor x)
     {
         if (SdfBoundingSphere <= 0.0) return sdf;
         var sphere = SphereScale * (SdfBoundingSphere - x.norm(1, true, 2));

@@ -23,6 +23,8 @@ internal sealed class Stage1Model : HeadModel
 
     public override ColorField Color => rendering_network;
 
+    public override bool ColorFromTemplateFeatures => true;
+
     public override string Stage => "stage1";
 
     public override LossTerms Loss(RenderOutputs outputs, Tensor rgbGt, HeadLoss loss) => LossTerms.Sum(

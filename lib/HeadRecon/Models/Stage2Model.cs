@@ -30,6 +30,9 @@ internal sealed class Stage2Model : HeadModel
 
     public override ColorField Color => res_rendering_network;
 
+    /// <summary>Its colour network also takes the displacement's features.</summary>
+    public override bool ColorFromTemplateFeatures => false;
+
     public override string Stage => "stage2";
 
     public override IEnumerable<Fields.PositionalEncoding> Encodings =>

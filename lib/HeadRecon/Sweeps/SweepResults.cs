@@ -52,9 +52,7 @@ public static class SweepResults
             var groupNames = groupBy is null ? [] : plan.Runs.Select(r => Setting(r, groupBy)).Distinct().ToList();
             var groups = rows.Select(r => groupBy is null ? 0 : groupNames.IndexOf(Setting(r.Run, groupBy))).ToList();
             using var img = BarChart.Draw(values, groups);
-            string tmp = plot + ".tmp";
-            img.SaveAsPng(tmp);
-            File.Move(tmp, plot, overwrite: true);
+            Images.SavePng(img, plot);
         }
         string md = Path.Combine(plan.MetaDir, "results.md");
         IO.AtomicFile.WriteAllText(md, Markdown(plan, rows, columns, table, metric));

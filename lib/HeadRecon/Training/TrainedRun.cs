@@ -29,10 +29,31 @@ public sealed class TrainedRun : IDisposable
     /// </summary>
     public static TrainedRun Load(string runDir, Device? device = null)
     {
+        var (folder, conf, model, meta) = LoadModel(runDir, device);
+        // The run's own copy of the alignment it trained with (headrecon train writes it) wins over the conf's path.
+        string alignment = Path.Combine(folder.Root, Alignment.AlignmentFile.FileName);
+        if (File.Exists(alignment)) conf = conf with { Dataset = conf.Dataset with { Alignment = alignment } };
+        try
+        {
+            var dataset = DatasetLoader.Load(conf.Dataset, conf.Train.Seed);
+            // The occupancy grids' rebuild period counts the identities trained one per iteration.
+            model.UpdateToStep(meta.Iteration, dataset.NumIdentities);
+            return new TrainedRun(folder, conf, model, meta, dataset);
+        }
+        catch
+        {
+            model.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>A run's configuration and model at its latest checkpoint (in eval mode, schedules as at the checkpoint,
+    /// occupancy grids scheduled for one identity), without loading its dataset: e.g. a template to align or render elsewhere.</summary>
+    public static (RunFolder Folder, HeadConf Conf, HeadModel Model, CheckpointMeta Meta) LoadModel(string runDir, Device? device = null)
+    {
         var folder = RunFolder.Open(runDir);
         var conf = folder.LoadConf();
         var ckpt = Checkpoint.Read(Checkpoint.Resolve(runDir));
-        var dataset = DatasetLoader.Load(conf.Dataset, conf.Train.Seed);
         var model = ModelFactory.Create(conf);
         try
         {
@@ -40,14 +61,14 @@ public sealed class TrainedRun : IDisposable
             model.ToDevice(device ?? CPU);
             model.eval();
             model.RestoreScheduleState(ckpt.MemberNames, ckpt.Member, ckpt.Path);
-            model.UpdateToStep(ckpt.Meta.Iteration, dataset.NumIdentities);
+            model.UpdateToStep(ckpt.Meta.Iteration);
         }
         catch
         {
             model.Dispose();
             throw;
         }
-        return new TrainedRun(folder, conf, model, ckpt.Meta, dataset);
+        return (folder, conf, model, ckpt.Meta);
     }
 
     /// <summary>The identity a stage-2 run was trained for (scan_id), else the first identity.</summary>
@@ -78,9 +99,11 @@ public sealed class TrainedRun : IDisposable
         return ToDatasetUnits(mesh);
     }
 
-    /// <summary>Model frame → dataset units: ×1/cam_scale for PR (Agisoft XML units), scale_mat for IDR data.</summary>
+    /// <summary>Model frame → dataset units: back through dataset.alignment's inverse when the cameras were aligned to a
+    /// template, then ×1/cam_scale for PR (Agisoft XML units), scale_mat for IDR data.</summary>
     public Mesh ToDatasetUnits(Mesh mesh)
     {
+        if (Dataset.Alignment is { } a) mesh = a.Inverse().Apply(mesh);
         if (Dataset.ScaleMat is { } s)
         {
             // IDR: x_world = S·x (uniform scale on the diagonal plus translation).

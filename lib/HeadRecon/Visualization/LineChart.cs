@@ -44,7 +44,8 @@ public static class LineChart
         return img;
     }
 
-    static void Line(Image<Rgb24> img, int x0, int y0, int x1, int y1, Rgb24 c)
+    /// <summary>Bresenham line, clipped to the image.</summary>
+    internal static void Line(Image<Rgb24> img, int x0, int y0, int x1, int y1, Rgb24 c)
     {
         int dx = Math.Abs(x1 - x0), sx = x0 < x1 ? 1 : -1, dy = -Math.Abs(y1 - y0), sy = y0 < y1 ? 1 : -1, err = dx + dy;
         while (true)

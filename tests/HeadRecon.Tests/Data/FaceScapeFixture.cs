@@ -1,3 +1,4 @@
+using HeadRecon.IO;
 using SixLabors.ImageSharp;
 using SixLabors.ImageSharp.Formats.Jpeg;
 using SixLabors.ImageSharp.PixelFormats;
@@ -26,7 +27,7 @@ internal static class FaceScapeFixture
         var v10 = new long[68];
         v10[30] = 0;
         v10[0] = 2;
-        NpzFloat64Writer.Write(Path.Combine(dir, "landmark_indices.npz"), [("v10", null, v10, [68])]);
+        Npy.WriteNpz(Path.Combine(dir, "landmark_indices.npz"), [("v10", null, v10, [68])]);
         using var img = new Image<Rgb24>(4000, 3000);
         using var mask = new Image<L8>(4000, 3000);
         img.ProcessPixelRows(mask, (a, m) =>

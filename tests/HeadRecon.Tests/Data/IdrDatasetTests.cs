@@ -14,8 +14,8 @@ public class IdrDatasetTests
     {
         // np.save(f, np.eye(4)) with numpy 1.x/2.x writes exactly this 128-byte preamble: header length 118 = 'v'.
         string numpy = "\x93NUMPY\x01\x00v\x00{'descr': '<f8', 'fortran_order': False, 'shape': (4, 4), }" + new string(' ', 58) + "\n";
-        Assert.Equal(Encoding.Latin1.GetBytes(numpy), NpzFloat64Writer.Header("<f8", [4, 4]));
-        Assert.Equal(128, NpzFloat64Writer.Header("<i8", [68]).Length);
+        Assert.Equal(Encoding.Latin1.GetBytes(numpy), Npy.Header("<f8", [4, 4]));
+        Assert.Equal(128, Npy.Header("<i8", [68]).Length);
         var arrays = Npy.ReadNpz(Fixtures.Path("idr", "cameras.npz"));
         Assert.Equal("f8", arrays["world_mat_0"].DType);
         Assert.Equal([4L, 4L], arrays["world_mat_0"].Shape);
@@ -98,7 +98,7 @@ public class IdrDatasetTests
     public void Npz_without_world_mat_names_the_file()
     {
         using var t = Fixtures.CopyOf("idr");
-        NpzFloat64Writer.Write(t["cameras.npz"], [("scale_mat_0", IdrFixture.ScaleMat, null, [4, 4])]);
+        Npy.WriteNpz(t["cameras.npz"], [("scale_mat_0", IdrFixture.ScaleMat, null, [4, 4])]);
         var ex = Assert.Throws<DatasetException>(() => IdrDataset.Load(new IdrLoadOptions(t.Path)));
         Assert.Contains("cameras.npz", ex.Message);
         Assert.Contains("world_mat_0", ex.Message);

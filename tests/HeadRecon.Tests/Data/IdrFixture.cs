@@ -1,3 +1,4 @@
+using HeadRecon.IO;
 using SixLabors.ImageSharp;
 using SixLabors.ImageSharp.PixelFormats;
 
@@ -66,7 +67,7 @@ internal static class IdrFixture
             img.SaveAsPng(Path.Combine(dir, "image", $"{i:D6}.png"));
             mask.SaveAsPng(Path.Combine(dir, "mask", $"{i:D3}.png"));
         }
-        NpzFloat64Writer.Write(Path.Combine(dir, "cameras.npz"), arrays);
+        Npy.WriteNpz(Path.Combine(dir, "cameras.npz"), arrays);
     }
 
     static void Normalize(double[] v) { double n = Math.Sqrt(v[0] * v[0] + v[1] * v[1] + v[2] * v[2]); for (int i = 0; i < 3; i++) v[i] /= n; }

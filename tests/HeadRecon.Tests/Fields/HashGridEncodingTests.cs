@@ -224,7 +224,7 @@ public class HashGridEncodingTests
     }
 
     [Fact]
-    public void Stage2ModelWithHashGridRendersAndTrains()
+    public void StageTwoModelWithHashGridRendersAndTrains()
     {
         manual_seed(14);
         var conf = ConfLoader.Load(Quickstart2, ["model.displacement_network.encoding=\"hashgrid\""]);

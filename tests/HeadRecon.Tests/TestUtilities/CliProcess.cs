@@ -68,13 +68,13 @@ public sealed class CliProcess : IDisposable
 
     public static CliResult Run(params string[] args) => Start(args).Finish();
 
-    public static CliResult Run(IEnumerable<string> args, IReadOnlyDictionary<string, string>? environment, int timeoutMs = 240_000) =>
+    public static CliResult Run(IEnumerable<string> args, IReadOnlyDictionary<string, string>? environment, int timeoutMs = 600_000) =>
         Start(args, environment: environment).Finish(timeoutMs);
 
     /// <summary>True once the process printed its first training progress line (or false after the timeout).</summary>
     public bool WaitForFirstIteration(TimeSpan timeout) => _firstIteration.Task.Wait(timeout);
 
-    public CliResult Finish(int timeoutMs = 240_000)
+    public CliResult Finish(int timeoutMs = 600_000)
     {
         using (this)
         {

@@ -37,7 +37,12 @@ public static class HeadRenderer
 
     static byte ToByte(double v) => (byte)Math.Round(Math.Clamp(v, 0, 1) * 255);
 
-    /// <summary>Sphere tracing inside the head's bounding box; 0.9 step factor for the approximate (≤1.2-Lipschitz) SDF.</summary>
+    /// <summary>Beyond this distance iq's bound of the elongated ellipsoids (ears, jaw) can grow faster than the true
+    /// distance (measured: up to ~1.5×), so the tracer steps more cautiously there; inside the band the SDF is within a
+    /// few per cent of 1-Lipschitz.</summary>
+    public const double FarField = 0.3, NearStep = 0.85, FarStep = 0.6;
+
+    /// <summary>Sphere tracing inside the head's bounding box, with step factors for the approximate SDF (see <see cref="FarField"/>).</summary>
     public static bool Trace(SyntheticHead head, Vector3d o, Vector3d d, Vector3d bmin, Vector3d bmax, out Vector3d hit)
     {
         hit = default;
@@ -52,7 +57,7 @@ public static class HeadRenderer
                 hit = p;
                 return true;
             }
-            t += 0.9 * s;
+            t += (s < FarField ? NearStep : FarStep) * s;
         }
         return false;
     }

@@ -4,14 +4,18 @@ namespace HeadRecon.Data.Synthetic;
 public sealed record RigCamera(int ViewNumber, double[] Intrinsics, double[] CameraToWorld, Vector3d Direction);
 
 /// <summary>
-/// A PR-like capture rig: cameras on the frontal hemisphere (within 70° of the face direction +z) looking at the
-/// head, view 15 exactly frontal. Distance 8 XML units = 1.2 scaled units with cam_scale 0.15.
+/// A capture rig around the whole head: cameras on a band of elevations from −30° to +60° at every azimuth, looking
+/// at the head, view 15 exactly frontal. Pre-training draws a few of them per identity at random, so the template sees
+/// every side of some heads; the few-view selections of an unseen person (3 and 5 views) are taken from the frontal
+/// cameras only (within <see cref="FewViewMaxAngle"/>° of the face direction), as a person photographing a face would.
+/// Distance 8 XML units (600 mm).
 /// </summary>
 public static class HeadRig
 {
     public const double Distance = 8.0;
-    public const double FocalPerPixel = 2.1;
-    public static readonly Vector3d Target = new(0, -0.15, 0);
+    public const double FocalPerPixel = 1.9;
+    public static readonly Vector3d Target = new(0, -0.1, -0.15);
+    public const double MinElevation = -30, MaxElevation = 60, FewViewMaxAngle = 50;
 
     /// <summary>Principal-point offsets from the image centre (Agisoft style), as fractions of the width; non-zero on purpose so loaders must add W/2.</summary>
     public const double CxOffsetFraction = 0.01, CyOffsetFraction = -0.008;
@@ -22,16 +26,17 @@ public static class HeadRig
         double cx = resolution / 2.0 + CxOffsetFraction * resolution, cy = resolution / 2.0 + CyOffsetFraction * resolution;
         double[] k = [f, 0, cx, 0, f, cy, 0, 0, 1];
         var dirs = new List<Vector3d>();
-        // golden-angle spiral on the cap; views-1 directions, the frontal one is inserted as view 15
+        // golden-angle spiral on the band of elevations, uniform in area; views-1 directions, the frontal one is
+        // inserted as view 15
         int n = views - 1;
-        double cosMax = Math.Cos(70 * Math.PI / 180);
+        double sinLo = Math.Sin(MinElevation * Math.PI / 180), sinHi = Math.Sin(MaxElevation * Math.PI / 180);
         double golden = Math.PI * (3 - Math.Sqrt(5));
         for (int i = 0; i < n; i++)
         {
-            double cz = 1 - (i + 0.5) / n * (1 - cosMax);
-            double sz = Math.Sqrt(1 - cz * cz);
-            double phi = i * golden;
-            dirs.Add(new Vector3d(sz * Math.Cos(phi), 0.8 * sz * Math.Sin(phi), cz).Normalized());
+            double sy = sinLo + (i + 0.5) / n * (sinHi - sinLo);
+            double horizontal = Math.Sqrt(1 - sy * sy);
+            double azimuth = 0.5 + i * golden;
+            dirs.Add(new Vector3d(horizontal * Math.Sin(azimuth), sy, horizontal * Math.Cos(azimuth)));
         }
         dirs.Insert(Math.Min(PrDataset.FrontalView - 1, dirs.Count), new Vector3d(0, 0, 1));
         var cams = new List<RigCamera>();
@@ -52,13 +57,16 @@ public static class HeadRig
         return [x.X, y.X, z.X, eye.X, x.Y, y.Y, z.Y, eye.Y, x.Z, y.Z, z.Z, eye.Z, 0, 0, 0, 1];
     }
 
-    /// <summary>Well-spread subset of k views that always contains view 15 (farthest-point sampling over view directions).</summary>
-    public static int[] SpreadSelection(IReadOnlyList<RigCamera> cams, int k)
+    /// <summary>Well-spread subset of k views that always contains view 15 (farthest-point sampling over view
+    /// directions); with <paramref name="maxAngle"/> only cameras within that many degrees of the face direction.</summary>
+    public static int[] SpreadSelection(IReadOnlyList<RigCamera> cams, int k, double maxAngle = 180)
     {
-        var chosen = new List<RigCamera> { cams.First(c => c.ViewNumber == PrDataset.FrontalView) };
-        while (chosen.Count < Math.Min(k, cams.Count))
+        var frontal = cams.First(c => c.ViewNumber == PrDataset.FrontalView);
+        var pool = cams.Where(c => Vector3d.Dot(c.Direction, frontal.Direction) >= Math.Cos(maxAngle * Math.PI / 180) - 1e-12).ToList();
+        var chosen = new List<RigCamera> { frontal };
+        while (chosen.Count < Math.Min(k, pool.Count))
         {
-            var next = cams.Where(c => !chosen.Contains(c))
+            var next = pool.Where(c => !chosen.Contains(c))
                 .MaxBy(c => chosen.Min(s => Math.Acos(Math.Clamp(Vector3d.Dot(s.Direction, c.Direction), -1, 1))))!;
             chosen.Add(next);
         }
