@@ -2,7 +2,6 @@ using SixLabors.ImageSharp;
 using SixLabors.ImageSharp.Formats.Gif;
 using SixLabors.ImageSharp.PixelFormats;
 using DMesh = HeadRecon.Meshing.Mesh;
-using HeadRecon.Visualization;
 
 namespace HeadRecon.Notebooks;
 

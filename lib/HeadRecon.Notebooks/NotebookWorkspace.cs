@@ -7,7 +7,6 @@ using HeadRecon.IO;
 using HeadRecon.Models;
 using HeadRecon.Runtime;
 using HeadRecon.Training;
-using HeadRecon.Visualization;
 using static TorchSharp.torch;
 
 namespace HeadRecon.Notebooks;

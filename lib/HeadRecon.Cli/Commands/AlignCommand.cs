@@ -4,6 +4,7 @@ using HeadRecon.Alignment;
 using HeadRecon.Config;
 using HeadRecon.Data;
 using HeadRecon.Data.Synthetic;
+using HeadRecon.Training;
 
 namespace HeadRecon.Cli.Commands;
 

@@ -5,7 +5,7 @@ using System.Runtime.InteropServices;
 using System.Text.Json;
 using HeadRecon.Runtime;
 using HeadRecon.Sweeps;
-using HeadRecon.Visualization;
+using HeadRecon.Training;
 
 namespace HeadRecon.Cli.Commands;
 

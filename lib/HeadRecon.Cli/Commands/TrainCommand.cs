@@ -1,10 +1,10 @@
 using System.CommandLine;
 using System.Runtime.InteropServices;
 using HeadRecon.Config;
+using HeadRecon.Data;
 using HeadRecon.IO;
 using HeadRecon.Runtime;
 using HeadRecon.Training;
-using HeadRecon.Visualization;
 
 namespace HeadRecon.Cli.Commands;
 
@@ -71,8 +71,8 @@ public static class TrainCommand
                 string outDir = parse.GetValue(output) ?? Path.Combine("runs", $"{c.Train.ExpName}-{DateTime.Now:yyyyMMdd-HHmmss}");
                 trainer = Trainer.Start(c, trainingData, outDir, dev);
                 // The run keeps the alignment it trained with, so meshing it later needs no scene folder edits.
-                if (HeadRecon.Alignment.AlignmentFile.Resolve(c.Dataset) is { } alignment)
-                    AtomicFile.WriteAllBytes(Path.Combine(trainer.Run.Root, HeadRecon.Alignment.AlignmentFile.FileName), File.ReadAllBytes(alignment));
+                if (AlignmentFile.Resolve(c.Dataset) is { } alignment)
+                    AtomicFile.WriteAllBytes(Path.Combine(trainer.Run.Root, AlignmentFile.FileName), File.ReadAllBytes(alignment));
                 Console.WriteLine($"run {trainer.Run.Root}: {trainer.TotalIterations} iterations, {trainingData.ViewCount} images, {trainingData.NumIdentities} identities, device {dev.type}");
                 if (trainer.InitReport is { } rep)
                     Console.WriteLine($"initialised from {c.Train.InitCheckpoint}: {rep.Loaded.Count} tensors loaded; new: {Summarize(rep.Missing)}; dropped: {Summarize(rep.Unexpected)}");

@@ -43,9 +43,6 @@ public sealed record QuickstartOptions(string OutDir)
 
 public sealed record QuickstartResult(string OutDir, string Report, string MetricsJson, double ChamferRatio, TimeSpan Elapsed);
 
-/// <summary>The geometry of one reconstruction of the person: whole head and face region against its own ground truth.</summary>
-public sealed record ReconstructionScore(string Name, MeshComparison Head, MeshComparison? Face, Mesh Mesh);
-
 /// <summary>
 /// The README's main job, the paper's unseen-person path: a held-out identity of the template's synthetic family, seen
 /// from 3 views, is fitted from the shipped pre-trained template (stage 1: its code and deformation; the template

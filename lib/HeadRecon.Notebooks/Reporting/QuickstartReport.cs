@@ -4,9 +4,7 @@ using HeadRecon.Config;
 using HeadRecon.Data.Synthetic;
 using HeadRecon.Evaluation;
 using HeadRecon.IO;
-using HeadRecon.Pipelines;
 using HeadRecon.Training;
-using static HeadRecon.Pipelines.Quickstart;
 
 namespace HeadRecon.Reporting;
 

@@ -1,4 +1,5 @@
 using System.Globalization;
+using HeadRecon.Data;
 
 namespace HeadRecon.Alignment;
 

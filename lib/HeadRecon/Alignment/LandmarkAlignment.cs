@@ -1,6 +1,5 @@
 using System.Globalization;
 using HeadRecon.Data;
-using HeadRecon.Data.Synthetic;
 
 namespace HeadRecon.Alignment;
 

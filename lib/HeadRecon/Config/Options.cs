@@ -117,7 +117,7 @@ public sealed record DatasetOptions
     [ConfKey("sparse_view_num")] public int SparseViewNum { get; init; } = 15;
     [ConfKey("fine_tune_flag")] public bool FineTuneFlag { get; init; } = false;
     [ConfKey("fine_tune_view")] public int FineTuneView { get; init; } = 1;
-    /// <summary>Extension: alignment.json (scene → template similarity, see Alignment/AlignmentFile.cs) applied to the
+    /// <summary>Extension: alignment.json (scene → template similarity, see Data/AlignmentFile.cs) applied to the
     /// cameras at load time; relative to data_dir; empty = none.</summary>
     [ConfKey("alignment")] public string Alignment { get; init; } = "";
 }

@@ -6,7 +6,7 @@ namespace HeadRecon.Data;
 public static class DatasetLoader
 {
     /// <summary>Loads the format, then moves the cameras into the template frame when dataset.alignment names a file
-    /// (<see cref="Alignment.AlignmentFile"/>).</summary>
+    /// (<see cref="AlignmentFile"/>).</summary>
     public static HeadDataset Load(DatasetOptions options, int seed = 0)
     {
         var ds = options.FormatFamily switch
@@ -16,6 +16,6 @@ public static class DatasetLoader
             "facescape" => FaceScapeDataset.Load(options),
             _ => throw new DatasetException($"{options.DataDir}: unknown dataset format '{options.Format}' (expected pr, idr or facescape)"),
         };
-        return Alignment.AlignmentFile.Resolve(options) is { } path ? Alignment.AlignmentFile.Apply(ds, Alignment.AlignmentFile.Read(path)) : ds;
+        return AlignmentFile.Resolve(options) is { } path ? AlignmentFile.Apply(ds, AlignmentFile.Read(path)) : ds;
     }
 }

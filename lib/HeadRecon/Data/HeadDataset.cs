@@ -95,7 +95,7 @@ public sealed class HeadDataset
     public string Source { get; }
     /// <summary>dataset.alignment: the similarity that moved the loader's cameras into the model (template) frame, or
     /// null. Meshes go back through its inverse before <see cref="WorldToDatasetScale"/> / <see cref="ScaleMat"/>.</summary>
-    public Alignment.Similarity? Alignment { get; init; }
+    public Similarity? Alignment { get; init; }
 
     /// <summary>What the loader had to assume (grayscale or 16-bit images, …), one line each, for the user to see once.</summary>
     public IReadOnlyList<string> Notes { get; init; } = [];

@@ -1,4 +1,4 @@
-using HeadRecon.Data.Synthetic;
+using HeadRecon.Data;
 using HeadRecon.Meshing;
 
 namespace HeadRecon.Evaluation;

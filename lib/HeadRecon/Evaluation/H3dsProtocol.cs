@@ -1,6 +1,6 @@
 using System.Globalization;
 using HeadRecon.Alignment;
-using HeadRecon.Data.Synthetic;
+using HeadRecon.Data;
 using HeadRecon.Meshing;
 
 namespace HeadRecon.Evaluation;

@@ -1,4 +1,5 @@
 using HeadRecon.Alignment;
+using HeadRecon.Data;
 
 namespace HeadRecon.Evaluation;
 

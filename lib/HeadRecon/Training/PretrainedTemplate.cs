@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using HeadRecon.Config;
 using HeadRecon.Data.Synthetic;
+using HeadRecon.Data;
 
 namespace HeadRecon.Training;
 
@@ -83,7 +84,7 @@ public sealed class PretrainedTemplate
             if (File.Exists(Path.Combine(data, f))) File.Copy(Path.Combine(data, f), Path.Combine(outDir, f));
         File.Copy(Path.Combine(data, "gt", "family.json"), Path.Combine(outDir, "family.json"));
         var members = training.Select(id => family[int.Parse(id, System.Globalization.CultureInfo.InvariantCulture) - 101]).ToList();
-        Data.LandmarkFiles.Write3D(Path.Combine(outDir, Alignment.TemplateLandmarks.FileName), Alignment.TemplateLandmarks.Mean(members, conf.Dataset.CamScale),
+        LandmarkFiles.Write3D(Path.Combine(outDir, TemplateLandmarks.FileName), TemplateLandmarks.Mean(members, conf.Dataset.CamScale),
             "model frame (XML units × cam_scale)", $"mean of the {members.Count} pre-training identities' landmarks");
         IO.AtomicFile.WriteAllText(Path.Combine(outDir, ChecksumFile), $"{Sha256(Path.Combine(outDir, "checkpoints", "latest.ckpt"))}  checkpoints/latest.ckpt\n");
         return Open(outDir);

@@ -31,7 +31,7 @@ public sealed class TrainedRun : IDisposable
     {
         var (folder, conf, model, meta) = LoadModel(runDir, device);
         // The run's own copy of the alignment it trained with (headrecon train writes it) wins over the conf's path.
-        string alignment = Path.Combine(folder.Root, Alignment.AlignmentFile.FileName);
+        string alignment = Path.Combine(folder.Root, AlignmentFile.FileName);
         if (File.Exists(alignment)) conf = conf with { Dataset = conf.Dataset with { Alignment = alignment } };
         try
         {

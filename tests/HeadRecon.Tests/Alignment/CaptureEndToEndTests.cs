@@ -6,6 +6,7 @@ using HeadRecon.Data.Synthetic;
 using HeadRecon.Tests.Data;
 using HeadRecon.Tests.Data.Import;
 using HeadRecon.Tests.Training;
+using HeadRecon.Training;
 using Xunit;
 using Xunit.Abstractions;
 

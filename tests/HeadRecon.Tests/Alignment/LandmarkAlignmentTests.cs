@@ -3,6 +3,7 @@ using HeadRecon.Data;
 using HeadRecon.Data.Synthetic;
 using HeadRecon.Tests.Data;
 using HeadRecon.Tests.Data.Import;
+using HeadRecon.Training;
 using Xunit;
 using Xunit.Abstractions;
 

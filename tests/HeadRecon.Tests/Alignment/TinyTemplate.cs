@@ -1,5 +1,6 @@
 using HeadRecon.Config;
 using HeadRecon.Data.Synthetic;
+using HeadRecon.Data;
 using HeadRecon.Models;
 using HeadRecon.Tests.Training;
 using HeadRecon.Training;

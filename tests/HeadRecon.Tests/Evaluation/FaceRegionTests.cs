@@ -1,5 +1,5 @@
-using HeadRecon.Alignment;
 using HeadRecon.Data.Synthetic;
+using HeadRecon.Data;
 using HeadRecon.Evaluation;
 using HeadRecon.Tests.Meshing;
 using Xunit;

@@ -1,5 +1,6 @@
 using HeadRecon.Alignment;
 using HeadRecon.Data.Synthetic;
+using HeadRecon.Data;
 using HeadRecon.Evaluation;
 using HeadRecon.Meshing;
 using HeadRecon.Tests.Meshing;

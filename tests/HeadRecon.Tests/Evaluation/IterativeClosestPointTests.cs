@@ -1,4 +1,5 @@
 using HeadRecon.Alignment;
+using HeadRecon.Data;
 using HeadRecon.Evaluation;
 using HeadRecon.Tests.Alignment;
 using HeadRecon.Tests.Meshing;

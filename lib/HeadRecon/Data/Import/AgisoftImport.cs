@@ -51,7 +51,7 @@ public static class AgisoftImport
     }
 
     /// <summary>The chunk's &lt;transform&gt; (world = s·R·x_chunk + t), or null.</summary>
-    static Alignment.Similarity? ChunkTransform(XDocument doc, string path)
+    static Similarity? ChunkTransform(XDocument doc, string path)
     {
         var tr = doc.Descendants("chunk").Elements("transform").FirstOrDefault();
         if (tr is null) return null;
@@ -63,10 +63,10 @@ public static class AgisoftImport
                 .Select(s => double.TryParse(s, NumberStyles.Float, CultureInfo.InvariantCulture, out double d) ? d : throw new DatasetException($"{path}: chunk transform <{name}> has '{s}'")).ToArray();
             return v.Length == count ? v : throw new DatasetException($"{path}: chunk transform <{name}> has {v.Length} numbers, expected {count}");
         }
-        var r = Numbers("rotation", 9, Alignment.Rotations.Identity);
+        var r = Numbers("rotation", 9, Rotations.Identity);
         var t = Numbers("translation", 3, [0, 0, 0]);
         var s = Numbers("scale", 1, [1])[0];
-        return new Alignment.Similarity(s, Alignment.Rotations.Orthonormalize(r), t);
+        return new Similarity(s, Rotations.Orthonormalize(r), t);
     }
 
     static void CheckDistortion(XDocument doc, string path, double maxPx)

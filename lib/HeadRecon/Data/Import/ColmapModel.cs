@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Text;
-using HeadRecon.Alignment;
 
 namespace HeadRecon.Data.Import;
 

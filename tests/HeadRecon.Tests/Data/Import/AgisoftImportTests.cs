@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Text;
-using HeadRecon.Alignment;
 using HeadRecon.Data;
 using HeadRecon.Data.Import;
 using HeadRecon.Tests.Data;

@@ -1,4 +1,3 @@
-using HeadRecon.Alignment;
 using HeadRecon.Data;
 using HeadRecon.Data.Synthetic;
 using HeadRecon.Tests.Data;

@@ -1,4 +1,3 @@
-using HeadRecon.Alignment;
 using HeadRecon.Data;
 using HeadRecon.Data.Import;
 using HeadRecon.Data.Synthetic;

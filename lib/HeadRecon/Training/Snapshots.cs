@@ -1,10 +1,10 @@
 using HeadRecon.Models;
 using HeadRecon.Rendering;
-using HeadRecon.Training;
+using HeadRecon.Visualization;
 using SixLabors.ImageSharp;
 using SixLabors.ImageSharp.PixelFormats;
 
-namespace HeadRecon.Visualization;
+namespace HeadRecon.Training;
 
 /// <summary>Training snapshots: rendering | ground truth | normal map | SDF slice (x = 0, the profile) in one PNG.</summary>
 public static class Snapshots

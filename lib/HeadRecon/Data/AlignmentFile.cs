@@ -2,7 +2,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using HeadRecon.Data;
 
-namespace HeadRecon.Alignment;
+namespace HeadRecon.Data;
 
 /// <summary>
 /// alignment.json: the similarity x_template = s·R·x + t from a dataset's frame (where its loader puts the cameras:

@@ -1,6 +1,4 @@
-using HeadRecon.Meshing;
-
-namespace HeadRecon.Evaluation;
+namespace HeadRecon.Meshing;
 
 /// <summary>Points on a mesh surface with the unit normal of the triangle each lies on.</summary>
 public sealed record SurfaceSamples(float[] Points, float[] Normals, int[] FaceIndices)

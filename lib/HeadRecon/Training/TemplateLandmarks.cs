@@ -1,6 +1,7 @@
 using HeadRecon.Data.Synthetic;
+using HeadRecon.Data;
 
-namespace HeadRecon.Alignment;
+namespace HeadRecon.Training;
 
 /// <summary>
 /// Landmarks of a template in its canonical frame. A template trained on the synthetic family (PR layout, cameras

@@ -1,4 +1,4 @@
-namespace HeadRecon.Data.Synthetic;
+namespace HeadRecon.Data;
 
 /// <summary>
 /// Named facial landmarks of a synthetic head, exact points on its surface (XML units, the head's own frame).

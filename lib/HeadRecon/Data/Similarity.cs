@@ -3,7 +3,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using HeadRecon.Meshing;
 
-namespace HeadRecon.Alignment;
+namespace HeadRecon.Data;
 
 /// <summary>
 /// A similarity transform x' = s·R·x + t (R 3×3 row-major, orthogonal; a rotation unless it came from a Procrustes fit

@@ -1,4 +1,4 @@
-namespace HeadRecon.Alignment;
+namespace HeadRecon.Data;
 
 /// <summary>3×3 rotation helpers (row-major double[9]): axis-angle, quaternions (Hamilton, w x y z as COLMAP), angles.</summary>
 public static class Rotations
