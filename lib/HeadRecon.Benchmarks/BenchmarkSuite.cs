@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using HeadRecon.Config;
+using HeadRecon.Fields;
 using HeadRecon.Meshing;
 using HeadRecon.Models;
 using HeadRecon.Rendering;
@@ -39,6 +40,13 @@ public sealed record BenchResult
     [JsonPropertyName("gflops")] public double? GigaflopsPerSecond { get; init; }
     /// <summary>Train cases with ray_sampler.occupancy_grid on: seconds per grid rebuild (every update_iters iterations per identity).</summary>
     [JsonPropertyName("occupancy_build_s")] public double? OccupancyBuildSeconds { get; init; }
+    /// <summary>Train and render cases: GFLOP of the MLP matrix products per iteration / image, counted from the layer
+    /// sizes and the rows each product was actually given (<see cref="MatmulCount"/>; a training step with its backward).</summary>
+    [JsonPropertyName("matmul_gflop")] public double? MatmulGigaflop { get; init; }
+    /// <summary>The gemm rate measured in the same process (the gemm case, or a short one run for the purpose).</summary>
+    [JsonPropertyName("gemm_gflops")] public double? GemmGigaflopsPerSecond { get; init; }
+    /// <summary>matmul_gflop / (gemm_gflops × median_s): the fraction of the time the products alone would take at the gemm rate.</summary>
+    [JsonPropertyName("roofline")] public double? Roofline { get; init; }
     [JsonPropertyName("load_avg")] public double LoadAverage { get; init; }
     [JsonPropertyName("peak_rss_mb")] public double PeakRssMegabytes { get; init; }
     /// <summary>On CUDA: device memory in use after the case (see <see cref="GpuMemoryUse"/>: the process's peak so far;
@@ -146,16 +154,32 @@ public static class BenchmarkSuite
     {
         var results = new List<BenchResult>();
         void Add(BenchResult r) { results.Add(r); report(r); }
+        var cases = s.Conf is null ? Resolve(s.Cases, s.Quick) : [];
+
+        // Every roofline fraction is against this process's own gemm rate: the gemm case runs first, and when it was not
+        // selected a shorter one runs before the first case that reports a roofline (once its configuration loaded).
+        double? rate = null;
+        if (cases.Contains("gemm")) Rate();
+        double? Rate()
+        {
+            if (rate is null)
+            {
+                var g = cases.Contains("gemm") ? Gemm("gemm", s) : Gemm("gemm", s with { Warmup = 1, Iterations = 3 });
+                rate = g.GigaflopsPerSecond;
+                Add(g);
+            }
+            return rate;
+        }
 
         if (s.Conf is not null)
         {
             var c = ConfLoader.Load(s.Conf, s.Overrides);
             int rays = s.Rays ?? c.Train.NumPixels;
-            Add(Train(Path.GetFileNameWithoutExtension(s.Conf), s.Conf, c, rays, s.Warmup ?? 1, s.Iterations ?? 3, s.Device, trace: s.Trace));
+            Add(Train(Path.GetFileNameWithoutExtension(s.Conf), s.Conf, c, rays, s.Warmup ?? 1, s.Iterations ?? 3, s.Device, trace: s.Trace, gemmGflops: Rate()));
             return results;
         }
 
-        foreach (var name in Resolve(s.Cases, s.Quick))
+        foreach (var name in cases)
         {
             switch (name)
             {
@@ -165,13 +189,13 @@ public static class BenchmarkSuite
                 case "st2-256": TrainCase(name, "face_st2.conf", 256, big: false); break;
                 case "qs-st1": TrainCase(name, "quickstart_st1.conf", null, big: false); break;
                 case "qs-st2": TrainCase(name, "quickstart_st2.conf", null, big: false); break;
-                case "render-64-st1": Add(Render(name, ConfPath("face_st1.conf"), 64, s)); break;
-                case "render-64-st2": Add(Render(name, ConfPath("face_st2.conf"), 64, s)); break;
-                case "render-128-st1": Add(Render(name, ConfPath("face_st1.conf"), 128, s)); break;
-                case "render-128-st2": Add(Render(name, ConfPath("face_st2.conf"), 128, s)); break;
+                case "render-64-st1": RenderCase(name, "face_st1.conf", 64); break;
+                case "render-64-st2": RenderCase(name, "face_st2.conf", 64); break;
+                case "render-128-st1": RenderCase(name, "face_st1.conf", 128); break;
+                case "render-128-st2": RenderCase(name, "face_st2.conf", 128); break;
                 case "mc-128": Add(Mesh(name, ConfPath("face_st1.conf"), 128, s)); break;
                 case "mc-256": Add(Mesh(name, ConfPath("face_st1.conf"), 256, s)); break;
-                case "gemm": Add(Gemm(name, s)); break;
+                case "gemm": break; // ran first
                 case "scale-rays":
                     foreach (int r in s.Quick ? new[] { 64, 256 } : [64, 128, 256, 512])
                         TrainCase($"scale-rays-{r}", "face_st1.conf", r, big: false, iterDefault: 2);
@@ -199,11 +223,20 @@ public static class BenchmarkSuite
             int n = s.Rays ?? rays ?? c.Train.NumPixels;
             int warm = s.Warmup ?? 2;
             int iters = s.Iterations ?? (iterDefault > 0 ? iterDefault : s.Quick ? 2 : big ? 3 : 5);
-            Add(Train(name, path, c, n, warm, iters, s.Device, images, s.Trace));
+            Add(Train(name, path, c, n, warm, iters, s.Device, images, s.Trace, Rate()));
+        }
+
+        void RenderCase(string name, string file, int size)
+        {
+            var path = ConfPath(file);
+            var c = ConfLoader.Load(path, s.Overrides);
+            Add(Render(name, path, c, size, s, Rate()));
         }
     }
 
-    public static BenchResult Train(string name, string confPath, HeadConf c, int rays, int warmup, int iterations, Device device, int images = 1, Action<string>? trace = null)
+    /// <param name="gemmGflops">this process's gemm rate, for the roofline fraction (none without it).</param>
+    public static BenchResult Train(string name, string confPath, HeadConf c, int rays, int warmup, int iterations, Device device, int images = 1, Action<string>? trace = null,
+        double? gemmGflops = null)
     {
         var t = TrainingBenchmark.Run(name, c.Model, c.Loss, rays, warmup, iterations, device, c.Train.Seed, images, imageSize: images > 1 ? 256 : 512, trace);
         return new BenchResult
@@ -212,14 +245,14 @@ public static class BenchmarkSuite
             MedianSeconds = t.MedianSeconds, SamplerSeconds = t.SamplerSeconds, ForwardSeconds = t.ForwardSeconds,
             BackwardSeconds = t.BackwardSeconds, OptimizerSeconds = t.OptimizerSeconds, AllSeconds = t.AllSeconds, CpuSeconds = t.CpuSeconds,
             OccupancyBuildSeconds = t.OccupancyBuildSeconds,
+            MatmulGigaflop = double.IsFinite(t.MatmulFlop) ? t.MatmulFlop / 1e9 : null, GemmGigaflopsPerSecond = gemmGflops, Roofline = Roofline(t.MatmulFlop / 1e9, gemmGflops, t.MedianSeconds),
             Identities = c.Model.NumIdentity, Images = images, LoadAverage = LoadAverage(), PeakRssMegabytes = PeakRssMegabytes(), GpuUsedMegabytes = GpuUsedMegabytes(device),
         };
     }
 
     /// <summary>Eval rendering of a size×size view with <see cref="ImageRenderer"/> (chunks of split_n_pixels rays).</summary>
-    public static BenchResult Render(string name, string confPath, int size, BenchSettings s) => Render(name, confPath, ConfLoader.Load(confPath, s.Overrides), size, s);
-
-    public static BenchResult Render(string name, string confPath, HeadConf c, int size, BenchSettings s)
+    /// <param name="gemmGflops">this process's gemm rate, for the roofline fraction (none without it).</param>
+    public static BenchResult Render(string name, string confPath, HeadConf c, int size, BenchSettings s, double? gemmGflops = null)
     {
         manual_seed(c.Train.Seed);
         using var m = ModelFactory.Create(c.Model);
@@ -229,18 +262,26 @@ public static class BenchmarkSuite
         int iters = s.Iterations ?? 1;
         var times = new List<double>();
         var cpu = new List<double>();
+        long flop = 0;
         for (int i = 0; i < warm + iters; i++)
         {
             var c0 = CpuTime();
             var sw = Stopwatch.StartNew();
-            ImageRenderer.Render(m, batch, size, size, c.Train.SplitNPixels);
+            // An eval render runs no backward: its products are the forwards and the normals' gradient passes.
+            using (var count = i >= warm ? MatmulCount.Start() : null)
+            {
+                ImageRenderer.Render(m, batch, size, size, c.Train.SplitNPixels);
+                if (count is not null) flop += count.Forward + count.GradientPasses;
+            }
             TrainingBenchmark.Sync(s.Device);
             if (i >= warm) { times.Add(sw.Elapsed.TotalSeconds); cpu.Add(CpuTime() - c0); }
         }
+        double median = TrainingBenchmark.Median(times), gflop = flop / 1e9 / iters;
         return new BenchResult
         {
             Case = name, Kind = "render", Stage = m.Stage, Conf = confPath, Rays = size * size, Warmup = warm, Iterations = iters,
-            MedianSeconds = TrainingBenchmark.Median(times), CpuSeconds = TrainingBenchmark.Median(cpu), AllSeconds = [.. times], Resolution = size, LoadAverage = LoadAverage(), PeakRssMegabytes = PeakRssMegabytes(), GpuUsedMegabytes = GpuUsedMegabytes(s.Device),
+            MedianSeconds = median, CpuSeconds = TrainingBenchmark.Median(cpu), AllSeconds = [.. times], Resolution = size,
+            MatmulGigaflop = gflop, GemmGigaflopsPerSecond = gemmGflops, Roofline = Roofline(gflop, gemmGflops, median), LoadAverage = LoadAverage(), PeakRssMegabytes = PeakRssMegabytes(), GpuUsedMegabytes = GpuUsedMegabytes(s.Device),
         };
     }
 
@@ -275,42 +316,20 @@ public static class BenchmarkSuite
         };
     }
 
-    /// <summary>
-    /// The machine's fp32 matrix-product rate at the shapes that dominate training: a (25088 × 256)·(256 × 256)ᵀ
-    /// product, i.e. one 256-wide layer over the 256 rays × 98 samples of a stage-1 iteration (forward, input-gradient
-    /// and weight-gradient forms). The roofline the training cases are compared with.
-    /// </summary>
+    /// <summary>The machine's fp32 matrix-product rate (<see cref="GemmRate"/>): the roofline of the train and render cases.</summary>
     public static BenchResult Gemm(string name, BenchSettings s)
     {
-        const int n = 25088, k = 256;
-        var a = randn(n, k, device: s.Device);
-        var w = randn(k, k, device: s.Device);
-        var g = randn(n, k, device: s.Device);
-        int warm = s.Warmup ?? 2, iters = s.Iterations ?? 5;
-        var times = new List<double>();
-        var cpu = new List<double>();
-        for (int i = 0; i < warm + iters; i++)
-        {
-            using var scope = NewDisposeScope();
-            var c0 = CpuTime();
-            var sw = Stopwatch.StartNew();
-            for (int r = 0; r < 10; r++)
-            {
-                _ = nn.functional.linear(a, w);      // forward: A·Wᵀ
-                _ = g.mm(w);                          // input gradient: G·W
-                _ = g.t().mm(a);                      // weight gradient: Gᵀ·A
-            }
-            TrainingBenchmark.Sync(s.Device);
-            if (i >= warm) { times.Add(sw.Elapsed.TotalSeconds); cpu.Add(CpuTime() - c0); }
-        }
-        double median = TrainingBenchmark.Median(times);
+        var g = GemmRate.Measure(s.Device, s.Warmup ?? 2, s.Iterations ?? 5);
         return new BenchResult
         {
-            Case = name, Kind = "gemm", Stage = "-", Rays = n, Warmup = warm, Iterations = iters,
-            MedianSeconds = median, CpuSeconds = TrainingBenchmark.Median(cpu), AllSeconds = [.. times],
-            GigaflopsPerSecond = 30.0 * 2.0 * n * k * k / median / 1e9, LoadAverage = LoadAverage(), PeakRssMegabytes = PeakRssMegabytes(), GpuUsedMegabytes = GpuUsedMegabytes(s.Device),
+            Case = name, Kind = "gemm", Stage = "-", Rays = GemmRate.Rows, Warmup = s.Warmup ?? 2, Iterations = g.Seconds.Length,
+            MedianSeconds = g.MedianSeconds, CpuSeconds = g.MedianCpuSeconds, AllSeconds = g.Seconds,
+            GigaflopsPerSecond = g.GigaflopsPerSecond, LoadAverage = LoadAverage(), PeakRssMegabytes = PeakRssMegabytes(), GpuUsedMegabytes = GpuUsedMegabytes(s.Device),
         };
     }
+
+    static double? Roofline(double gflop, double? gemmGflops, double seconds) =>
+        gemmGflops is double r && r > 0 && seconds > 0 && double.IsFinite(gflop) ? gflop / (r * seconds) : null;
 
     static double CpuTime()
     {
@@ -319,15 +338,7 @@ public static class BenchmarkSuite
     }
 
     /// <summary>1-minute load average (other processes on the machine make timings noisy).</summary>
-    public static double LoadAverage()
-    {
-        try
-        {
-            var t = File.ReadAllText("/proc/loadavg").Split(' ');
-            return double.Parse(t[0], CultureInfo.InvariantCulture);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException) { return double.NaN; }
-    }
+    public static double LoadAverage() => MachineLoad.OneMinuteAverage();
 
     /// <summary>Device memory in use on a CUDA device (MiB), null on the CPU.</summary>
     public static double? GpuUsedMegabytes(Device device)
@@ -366,20 +377,22 @@ public static class BenchmarkSuite
     }, s_json);
 
     public static string TableHeader =>
-        $"{"case",-20} {"stage",-6} {"rays",6} {"it",3} {"median s",9} {"sampler",8} {"forward",8} {"backward",8} {"optim",7} {"cpu s",8} {"load",5} {"rss MiB",8}";
+        $"{"case",-20} {"stage",-6} {"rays",6} {"it",3} {"median s",9} {"sampler",8} {"forward",8} {"backward",8} {"optim",7} {"cpu s",8} {"GFLOP",7} {"roofl.",6} {"load",5} {"rss MiB",8}";
 
     public static string TableRow(BenchResult r)
     {
         static string F(double? v, int w) => v is double d ? d.ToString("F3", CultureInfo.InvariantCulture).PadLeft(w) : "-".PadLeft(w);
+        static string G(double? v, int w) => v is double d && double.IsFinite(d) ? d.ToString("F1", CultureInfo.InvariantCulture).PadLeft(w) : "-".PadLeft(w);
+        static string P(double? v, int w) => v is double d ? (d * 100).ToString("F0", CultureInfo.InvariantCulture).PadLeft(w - 1) + "%" : "-".PadLeft(w);
         string extra = r.Kind switch
         {
             "mesh" => $"  {r.Resolution}³, {r.Vertices} vertices",
             "render" => $"  {r.Resolution}×{r.Resolution}",
-            "gemm" => $"  30 products (25088×256)·(256×256): {r.GigaflopsPerSecond:F0} GFLOP/s",
+            "gemm" => $"  (25088×256)·(256×256) products: {r.GigaflopsPerSecond:F0} GFLOP/s",
             _ => r.Case.StartsWith("scale-", StringComparison.Ordinal) ? $"  ids {r.Identities}, images {r.Images}" : "",
         };
         if (r.OccupancyBuildSeconds is double g) extra += $"  occupancy grid rebuild {g:F2} s";
         if (r.GpuUsedMegabytes is double gpu) extra += $"  GPU memory {gpu:F0} MiB";
-        return $"{r.Case,-20} {r.Stage.Replace("stage", "st"),-6} {r.Rays,6} {r.Iterations,3} {F(r.MedianSeconds, 9)} {F(r.SamplerSeconds, 8)} {F(r.ForwardSeconds, 8)} {F(r.BackwardSeconds, 8)} {F(r.OptimizerSeconds, 7)} {F(r.CpuSeconds, 8)} {r.LoadAverage,5:F2} {r.PeakRssMegabytes,8:F0}{extra}";
+        return $"{r.Case,-20} {r.Stage.Replace("stage", "st"),-6} {r.Rays,6} {r.Iterations,3} {F(r.MedianSeconds, 9)} {F(r.SamplerSeconds, 8)} {F(r.ForwardSeconds, 8)} {F(r.BackwardSeconds, 8)} {F(r.OptimizerSeconds, 7)} {F(r.CpuSeconds, 8)} {G(r.MatmulGigaflop, 7)} {P(r.Roofline, 6)} {r.LoadAverage,5:F2} {r.PeakRssMegabytes,8:F0}{extra}";
     }
 }

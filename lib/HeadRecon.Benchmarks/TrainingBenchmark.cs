@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using HeadRecon.Config;
+using HeadRecon.Fields;
 using HeadRecon.Models;
 using HeadRecon.Rendering;
 using HeadRecon.Training;
@@ -17,6 +18,8 @@ public sealed record IterationTiming(string Case, string Stage, int Rays, int It
     /// <summary>With ray_sampler.occupancy_grid on: seconds to rebuild one identity's grid (measured once, warm), paid
     /// every update_iters iterations per identity in training.</summary>
     public double? OccupancyBuildSeconds { get; init; }
+    /// <summary>FLOPs of the MLP matrix products per measured iteration (mean; see <see cref="MatmulCount"/>), backward included.</summary>
+    public double MatmulFlop { get; init; } = double.NaN;
 }
 
 /// <summary>
@@ -74,47 +77,56 @@ public static class TrainingBenchmark
             for (int id = 0; id < Math.Min(model.NumIdentity, warmup + iterations); id++)
                 m.OccupancyGridFor(id, m.ShapeCode(id));
         }
-        for (int it = 0; it < warmup + iterations; it++)
+        MatmulCount? count = null;
+        try
         {
-            using var scope = NewDisposeScope();
-            int identity = it % model.NumIdentity;
-            var batch = SyntheticBatch(rays, gen, device, imageSize, identity);
-            Tensor target;
-            if (dataset is null)
+            for (int it = 0; it < warmup + iterations; it++)
             {
-                target = rand(1, rays, 3, generator: gen).to(device);
+                if (it == warmup) count = MatmulCount.Start(); // the measured iterations' own rows and samples
+                using var scope = NewDisposeScope();
+                int identity = it % model.NumIdentity;
+                var batch = SyntheticBatch(rays, gen, device, imageSize, identity);
+                Tensor target;
+                if (dataset is null)
+                {
+                    target = rand(1, rays, 3, generator: gen).to(device);
+                }
+                else
+                {
+                    var uv = batch.Uv[0].to(int64);
+                    var flat = uv.select(1, 1) * imageSize + uv.select(1, 0);
+                    target = dataset[it % images].index_select(0, flat).unsqueeze(0);
+                }
+                Sync(device);
+                self.Refresh();
+                var cpu0 = self.TotalProcessorTime;
+                var t0 = sw.Elapsed; sw.Start();
+                var (dirs3, cam1) = CameraRays.Compute(batch.Uv, batch.Pose, batch.Intrinsics);
+                var dirs = dirs3.reshape(-1, 3);
+                var cam = cam1.unsqueeze(1).repeat(1, dirs3.shape[1], 1).reshape(-1, 3);
+                var code = m.Codes(batch.Identity).Shape;
+                var sampled = m.SampleRays(dirs, cam, batch.Identity, code, true, gen, batch.IdentityIndex);
+                Sync(device); var t1 = sw.Elapsed;
+                var o = m.Render(batch, gen, sampled: sampled);
+                var terms = m.Loss(o, target, loss);
+                Sync(device); var t2 = sw.Elapsed;
+                opt.zero_grad();
+                terms.Total.backward();
+                Sync(device); var t3 = sw.Elapsed;
+                opt.step();
+                Sync(device); var t4 = sw.Elapsed;
+                sw.Stop();
+                self.Refresh();
+                var cpu = (self.TotalProcessorTime - cpu0).TotalSeconds;
+                trace?.Invoke($"  {caseName} it {it}{(it < warmup ? " (warm-up)" : "")}: {(t4 - t0).TotalSeconds:F3} s (sampler {(t1 - t0).TotalSeconds:F3} / fwd {(t2 - t1).TotalSeconds:F3} / bwd {(t3 - t2).TotalSeconds:F3}), cpu {cpu:F3} s, rss {self.WorkingSet64 >> 20} MiB");
+                if (it < warmup) continue;
+                cpuT.Add(cpu);
+                samplerT.Add((t1 - t0).TotalSeconds); fwdT.Add((t2 - t1).TotalSeconds); bwdT.Add((t3 - t2).TotalSeconds); optT.Add((t4 - t3).TotalSeconds); total.Add((t4 - t0).TotalSeconds);
             }
-            else
-            {
-                var uv = batch.Uv[0].to(int64);
-                var flat = uv.select(1, 1) * imageSize + uv.select(1, 0);
-                target = dataset[it % images].index_select(0, flat).unsqueeze(0);
-            }
-            Sync(device);
-            self.Refresh();
-            var cpu0 = self.TotalProcessorTime;
-            var t0 = sw.Elapsed; sw.Start();
-            var (dirs3, cam1) = CameraRays.Compute(batch.Uv, batch.Pose, batch.Intrinsics);
-            var dirs = dirs3.reshape(-1, 3);
-            var cam = cam1.unsqueeze(1).repeat(1, dirs3.shape[1], 1).reshape(-1, 3);
-            var code = m.Codes(batch.Identity).Shape;
-            var sampled = m.SampleRays(dirs, cam, batch.Identity, code, true, gen, batch.IdentityIndex);
-            Sync(device); var t1 = sw.Elapsed;
-            var o = m.Render(batch, gen, sampled: sampled);
-            var terms = m.Loss(o, target, loss);
-            Sync(device); var t2 = sw.Elapsed;
-            opt.zero_grad();
-            terms.Total.backward();
-            Sync(device); var t3 = sw.Elapsed;
-            opt.step();
-            Sync(device); var t4 = sw.Elapsed;
-            sw.Stop();
-            self.Refresh();
-            var cpu = (self.TotalProcessorTime - cpu0).TotalSeconds;
-            trace?.Invoke($"  {caseName} it {it}{(it < warmup ? " (warm-up)" : "")}: {(t4 - t0).TotalSeconds:F3} s (sampler {(t1 - t0).TotalSeconds:F3} / fwd {(t2 - t1).TotalSeconds:F3} / bwd {(t3 - t2).TotalSeconds:F3}), cpu {cpu:F3} s, rss {self.WorkingSet64 >> 20} MiB");
-            if (it < warmup) continue;
-            cpuT.Add(cpu);
-            samplerT.Add((t1 - t0).TotalSeconds); fwdT.Add((t2 - t1).TotalSeconds); bwdT.Add((t3 - t2).TotalSeconds); optT.Add((t4 - t3).TotalSeconds); total.Add((t4 - t0).TotalSeconds);
+        }
+        finally
+        {
+            count?.Dispose();
         }
         double? gridSeconds = null;
         if (m.OccupancyGridEnabled)
@@ -128,6 +140,7 @@ public static class TrainingBenchmark
         {
             CpuSeconds = Median(cpuT),
             OccupancyBuildSeconds = gridSeconds,
+            MatmulFlop = count is null ? double.NaN : (double)count.WithBackward / iterations,
         };
     }
 
@@ -136,10 +149,5 @@ public static class TrainingBenchmark
         if (d.type == DeviceType.CUDA) cuda.synchronize(d);
     }
 
-    public static double Median(IReadOnlyList<double> xs)
-    {
-        if (xs.Count == 0) return double.NaN;
-        var s = xs.OrderBy(x => x).ToArray();
-        return s.Length % 2 == 1 ? s[s.Length / 2] : (s[s.Length / 2 - 1] + s[s.Length / 2]) / 2;
-    }
+    public static double Median(IReadOnlyList<double> xs) => Runtime.GemmMeasurement.Median(xs);
 }

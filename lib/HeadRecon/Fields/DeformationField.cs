@@ -13,6 +13,9 @@ public sealed class DeformationField : nn.Module<Tensor, Tensor, Tensor>
 {
     readonly LayerStack _layers;
 
+    /// <summary>Its layers (for <see cref="MatmulCount"/>'s gradient passes).</summary>
+    internal LayerStack Layers => _layers;
+
     public PositionalEncoding Encoding { get; }
     public int OffsetDims { get; }
     public int FeatureDim { get; }

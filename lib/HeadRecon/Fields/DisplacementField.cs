@@ -14,6 +14,9 @@ public sealed class DisplacementField : nn.Module<Tensor, Tensor, Tensor>
 {
     readonly LayerStack _layers;
 
+    /// <summary>Its layers (for <see cref="MatmulCount"/>'s gradient passes).</summary>
+    internal LayerStack Layers => _layers;
+
     /// <summary>γ(x) of the original; null when x is hash-encoded.</summary>
     public PositionalEncoding? Encoding { get; }
     /// <summary>The hash encoding of x (state name "hash_grid"); null for the original frequency encoding.</summary>

@@ -47,6 +47,9 @@ public sealed class LayerStack
 
     public IReadOnlyList<WeightNormLinear> Layers { get; }
 
+    /// <summary>Rows of the latest forward while a <see cref="MatmulCount"/> was active (what a gradient pass through it repeats).</summary>
+    internal long LastRows { get; private set; }
+
     /// <summary>Registers the layers with their original names through the owner's register_module.</summary>
     public void Register(Action<string, nn.Module> registerModule)
     {
@@ -57,10 +60,13 @@ public sealed class LayerStack
     {
         var h = input;
         int n = Layers.Count;
+        var count = MatmulCount.Active;
+        if (count is not null) LastRows = input.shape[0];
         for (int l = 0; l < n; l++)
         {
             int skipAt = _style == SkipStyle.BeforeLayer ? l : l + 1;
             if (_skipIn.Contains(skipAt)) h = cat([h, input], 1) * InvSqrt2;
+            count?.Layer(Layers[l], LastRows, MatmulCount.Recorded(h, Layers[l]), h.requires_grad);
             h = Layers[l].forward(h);
             if (l < n - 1) h = activation(h);
         }

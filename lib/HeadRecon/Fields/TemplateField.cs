@@ -13,6 +13,9 @@ namespace HeadRecon.Fields;
 public sealed class TemplateField : nn.Module<Tensor, Tensor>
 {
     readonly LayerStack _layers;
+
+    /// <summary>Its layers (for <see cref="MatmulCount"/>'s gradient passes).</summary>
+    internal LayerStack Layers => _layers;
     readonly int[] _skipIn;
 
     public PositionalEncoding Encoding { get; }

@@ -236,8 +236,16 @@ public abstract class HeadModel : nn.Module
         return new StencilGeometry(xs, g, sdf1, NumericalGradient.Gradient(sdf1, h), training ? NumericalGradient.Gradient(g.DeltaX, h) : null, h);
     }
 
-    protected static Tensor Gradient(Tensor output, Tensor input, bool createGraph) =>
-        autograd.grad([output], [input], [ones_like(output)], retain_graph: true, create_graph: createGraph)[0];
+    /// <param name="path">the networks between <paramref name="input"/> and <paramref name="output"/>, the one producing
+    /// the output first: what an active <see cref="MatmulCount"/> counts for this pass.</param>
+    protected static Tensor Gradient(Tensor output, Tensor input, bool createGraph, params LayerStack[] path)
+    {
+        MatmulCount.Active?.GradientPass(createGraph, path);
+        return autograd.grad([output], [input], [ones_like(output)], retain_graph: true, create_graph: createGraph)[0];
+    }
+
+    /// <summary>The layers of template and deformation, in the order a gradient of s₁ passes them.</summary>
+    protected LayerStack[] CoarsePath => [deform_temp_geo_network.implicit_net.Layers, deform_temp_geo_network.deform_net.Layers];
 
     /// <summary>Renders a batch of pixels of one image: samples, geometry, colour, weights and every loss input.</summary>
     /// <param name="fixedZVals">(R, S) depths to use instead of running the sampler (parity checks, debugging).</param>

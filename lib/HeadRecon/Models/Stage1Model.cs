@@ -46,8 +46,8 @@ internal sealed class Stage1Model : HeadModel
         var x = points.detach().requires_grad_(true);
         var g = deform_temp_geo_network.Evaluate(x, shapeCode);
         var sdf = ClampToSceneSphere(g.Sdf, x);
-        var gradients = Gradient(sdf, x, createGraph: training);
-        var gradDeform = training ? Gradient(g.DeltaX, x, createGraph: true) : null;
+        var gradients = Gradient(sdf, x, createGraph: training, CoarsePath);
+        var gradDeform = training ? Gradient(g.DeltaX, x, createGraph: true, deform_temp_geo_network.deform_net.Layers) : null;
         return new GeometrySample(sdf, gradients, gradients, g.DeltaX, gradDeform, g.Features, null, null);
     }
 

@@ -85,11 +85,12 @@ internal sealed class Stage2Model : HeadModel
         var disp = displacement_network.forward(x, g.Features);
         var deltaSdf = disp.narrow(1, 0, 1);
         var finalSdf = sdf1 + deltaSdf;
-        var gradTheta = Gradient(sdf1, x, createGraph: training);
-        var deltaSdfGrad = Gradient(deltaSdf, x, createGraph: training);
+        var gradTheta = Gradient(sdf1, x, createGraph: training, CoarsePath);
+        // δ depends on x directly and through f_def and f_T: its gradient passes all three networks.
+        var deltaSdfGrad = Gradient(deltaSdf, x, createGraph: training, [displacement_network.Layers, .. CoarsePath]);
         // ∇(s₁ + δ) = ∇s₁ + ∇δ: one backward fewer than differentiating the sum separately.
         var normals = gradTheta + deltaSdfGrad;
-        var gradDeform = training ? Gradient(g.DeltaX, x, createGraph: true) : null;
+        var gradDeform = training ? Gradient(g.DeltaX, x, createGraph: true, deform_temp_geo_network.deform_net.Layers) : null;
         var features = cat([g.Features, disp.narrow(1, 1, displacement_network.FeatureDim)], 1);
         return new GeometrySample(finalSdf, normals, gradTheta, g.DeltaX, gradDeform, features, deltaSdf, deltaSdfGrad);
     }

@@ -5,10 +5,11 @@ using static TorchSharp.torch;
 
 namespace HeadRecon.Runtime;
 
-/// <summary>One line of the environment check.</summary>
-public sealed record DoctorCheck(string Name, string Value, bool Ok, string? Hint = null);
+/// <summary>One line of the environment check; a <paramref name="Warning"/> is shown but does not fail the check.</summary>
+public sealed record DoctorCheck(string Name, string Value, bool Ok, string? Hint = null, bool Warning = false);
 
-/// <summary>What `headrecon doctor` reports: TorchSharp and libtorch, device, threads, FTZ/DAZ and the launch environment.</summary>
+/// <summary>What `headrecon doctor` reports: TorchSharp and libtorch, device, the CPU paths in use (threads, FTZ/DAZ, MKL
+/// kernels, BF16, OpenMP wait policy), the launch environment and a short gemm against the expected rate.</summary>
 public static class Doctor
 {
     public static IReadOnlyList<DoctorCheck> Run(string device = "auto")
@@ -49,6 +50,8 @@ public static class Doctor
             !onCpu || !ftzSupported || TorchRuntime.FlushDenormals, "denormals make softplus(β=100) 3–5× slower"));
         checks.Add(new("MKL code path", MklCodePath.Status, !onCpu || !MklCodePath.Status.StartsWith("unchanged", StringComparison.Ordinal),
             "matrix products run MKL's AVX2 kernels at about half speed on this AMD CPU"));
+        checks.Add(new("AVX-512 BF16", MachineLoad.HasCpuFlag("avx512_bf16") ? "available (the networks compute in float32)" : "not available", true));
+        checks.Add(new("OMP_WAIT_POLICY", Environment.GetEnvironmentVariable("OMP_WAIT_POLICY") ?? "unset", true));
         var missing = TorchRuntime.MissingLaunchEnvironment().ToList();
         checks.Add(new("launch environment", missing.Count == 0 ? string.Join(" ", TorchRuntime.LaunchEnvironment.Select(kv => $"{kv.Key}={kv.Value}")) : "missing " + string.Join(" ", missing),
             missing.Count == 0, "launch through `headrecon` (it sets these from lib/HeadRecon/Runtime/launch.env before the process starts)"));
@@ -68,6 +71,7 @@ public static class Doctor
             double err = ((onDevice - exact).abs().max() / exact.abs().max()).item<double>();
             checks.Add(new("device", $"{dev} (matmul relative error {err:0.0e+0} against float64 on the CPU)", err < 1e-4,
                 "float32 products should be within ~1e-6; TF32 or a broken kernel gives more"));
+            checks.Add(GemmCheck(dev, onCpu));
             if (!onCpu)
             {
                 checks.Add(new("TF32 matmul", backends.cuda.matmul.allow_tf32 ? "allowed (float32 products at reduced precision)" : "off (full float32, as the parity tolerances assume)",
@@ -81,5 +85,20 @@ public static class Doctor
             checks.Add(new("device", $"{dev}: {ex.GetBaseException().Message.Split('\n')[0]}", false));
         }
         return checks;
+    }
+
+    /// <summary>A short gemm (well under a second on a CI-class CPU) and, on the CPU, a warning below the expected rate.</summary>
+    static DoctorCheck GemmCheck(Device dev, bool onCpu)
+    {
+        var g = GemmRate.Measure(dev, warmup: 1, rounds: 5, triples: 3);
+        double rate = g.GigaflopsPerSecond, load = MachineLoad.OneMinuteAverage();
+        string value = $"{rate:F0} GFLOP/s (fp32, {GemmRate.Rows}×{GemmRate.Width}·{GemmRate.Width}×{GemmRate.Width} products, load average {load:F2})";
+        if (!onCpu) return new("gemm", value, true);
+        var (expected, source) = GemmRate.ExpectedGigaflops(TorchRuntime.Threads);
+        if (expected is not double floor) return new("gemm", value, false, source);
+        bool slow = rate < floor;
+        return new("gemm", $"{value}; expected ≥ {floor:F0} ({source})", true, slow
+            ? "below the expected rate: other load on the machine, MKL's AVX2 path (see MKL code path) or a slower CPU; bench times here are not comparable with docs/performance.md"
+            : null, Warning: slow);
     }
 }

@@ -12,7 +12,7 @@ public class BenchmarkSuiteTests
     static BenchmarkSuiteTests() => HeadRecon.Runtime.TorchRuntime.Initialize();
 
     /// <summary>The quickstart configuration shrunk to a few seconds' worth of work.</summary>
-    static HeadConf Tiny(string file) => ConfLoader.Load(ConfFilesTests.ConfPath(file),
+    internal static HeadConf Tiny(string file) => ConfLoader.Load(ConfFilesTests.ConfPath(file),
     [
         "model.num_identity=3",
         "model.deformTempGeo_network.deform_network.dims=[16, 16]",
@@ -46,7 +46,7 @@ public class BenchmarkSuiteTests
     [InlineData("quickstart_st2.conf", "stage2")]
     public void TinyTrainingCaseRunsAndSerialises(string file, string stage)
     {
-        var r = BenchmarkSuite.Train("tiny", file, Tiny(file), rays: 8, warmup: 1, iterations: 2, TorchSharp.torch.CPU, images: 3);
+        var r = BenchmarkSuite.Train("tiny", file, Tiny(file), rays: 8, warmup: 1, iterations: 2, TorchSharp.torch.CPU, images: 3, gemmGflops: 100);
         Assert.Equal(stage, r.Stage);
         Assert.Equal(2, r.AllSeconds.Length);
         Assert.True(r.MedianSeconds > 0);
@@ -62,6 +62,11 @@ public class BenchmarkSuiteTests
         foreach (var key in new[] { "median_s", "sampler_s", "forward_s", "backward_s", "optimizer_s", "cpu_s", "load_avg", "peak_rss_mb" })
             Assert.Equal(JsonValueKind.Number, o.GetProperty(key).ValueKind);
         Assert.Equal(2, o.GetProperty("all_s").GetArrayLength());
+        // The products were counted over the measured iterations (tens of kFLOP per point, hundreds of points per ray),
+        // and the roofline is against the rate given.
+        Assert.InRange(o.GetProperty("matmul_gflop").GetDouble(), 1e-4, 10);
+        Assert.Equal(100, o.GetProperty("gemm_gflops").GetDouble());
+        Assert.Equal(r.MatmulGigaflop!.Value / (100 * r.MedianSeconds), o.GetProperty("roofline").GetDouble(), 12);
     }
 
     [Fact]
@@ -69,8 +74,10 @@ public class BenchmarkSuiteTests
     {
         var c = Tiny("quickstart_st1.conf");
         var s = new BenchSettings { Warmup = 0, Iterations = 1 };
-        var render = BenchmarkSuite.Render("render-tiny", "quickstart_st1.conf", c, 8, s);
+        var render = BenchmarkSuite.Render("render-tiny", "quickstart_st1.conf", c, 8, s, gemmGflops: 50);
         Assert.Equal("render", render.Kind);
+        Assert.True(render.MatmulGigaflop > 0);
+        Assert.Equal(render.MatmulGigaflop!.Value / (50 * render.MedianSeconds), render.Roofline!.Value, 12);
         Assert.Equal(64, render.Rays);
         Assert.Equal(8, render.Resolution);
         var mesh = BenchmarkSuite.Mesh("mc-tiny", "quickstart_st1.conf", c, 16, s);
