@@ -43,30 +43,14 @@ public static class Plots
         return GenericChart.addLayout(l, chart);
     }
 
-    /// <summary>The plotly.js Plotly.NET 6 targets; loaded from its CDN by the notebook output.</summary>
-    public const string PlotlyJsUrl = "https://cdn.plot.ly/plotly-2.28.0.min";
-
     /// <summary>
-    /// HTML for notebook display. Plotly.NET's chart HTML assumes a global Plotly; this wraps its render call in a
-    /// loader that uses an already loaded plotly.js, else require.js (classic Jupyter), else a script tag
-    /// (JupyterLab, VS Code), so the chart draws in every front end.
+    /// HTML for notebook display and reports, with no network needed: the figure, a static image of it when a headless
+    /// browser is installed (<see cref="ChartImages"/>), and a loader for the plotly.js beside the page (<see cref="PlotlyJs"/>).
     /// </summary>
     public static string ToHtml(GenericChart chart)
     {
-        string html = GenericChart.toChartHTML(chart);
-        const string marker = "var renderPlotly_";
-        int at = html.IndexOf(marker, StringComparison.Ordinal);
-        if (at < 0) return html;
-        int end = html.IndexOf(' ', at + 4);
-        string name = html[(at + 4)..end];
-        int call = html.LastIndexOf(name + "();", StringComparison.Ordinal);
-        if (call < 0) return html;
-        string loader =
-            $"(function(){{var go={name};" +
-            "if(typeof Plotly!=='undefined'){go();return;}" +
-            $"if(typeof require==='function'&&require.config){{require.config({{paths:{{plotly:'{PlotlyJsUrl}'}}}});require(['plotly'],function(P){{window.Plotly=P;go();}});return;}}" +
-            $"var s=document.createElement('script');s.src='{PlotlyJsUrl}.js';s.onload=go;document.head.appendChild(s);}})();";
-        return html[..call] + loader + html[(call + name.Length + 3)..];
+        var figure = ChartHtml.Figure(chart);
+        return ChartHtml.Html("chart-" + Guid.NewGuid().ToString("N"), figure, ChartImages.TryRender(figure));
     }
 
     static object Title(string text) => Obj(("text", text));
