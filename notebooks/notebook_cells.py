@@ -62,10 +62,11 @@ $"{data.ViewCount} images of {data.NumIdentities} identities; {conf.Train.MaxIte
 var curves = new TrainingCurves("stage 1: loss, PSNR and β", ws.Profile.CurveUpdateEvery);
 bool cached = ws.IsCached("stage1", conf);
 // A live display: each update redraws the curves in place (Jupyter, VS Code); the next cell redraws them from the log.
-var live = display(new HtmlFragment(cached ? "<i>cached run: curves below</i>" : "<i>training…</i>"));
+var live = display(TrainingCurves.Waiting(cached));
 curves.OnUpdate = chart => live.Update(chart);
 var run = ws.EnsureRun("stage1", conf, curves);
-cached ? $"reused the cached run {run}" : $"trained {run}: {curves.Last?.Describe()}"
+// The final progress (a saved notebook keeps only the live display's first state).
+cached ? new HtmlFragment($"reused the cached run {run}") : new HtmlFragment(curves.ProgressBar())
 """),
 ("code", """
 // The whole run from its metrics.jsonl (also what a cached run shows).
@@ -157,10 +158,11 @@ $"stage 2 for {id} (embedding row {index}) from {st1}: {data.ViewCount} views, {
 var curves = new TrainingCurves($"stage 2 ({id}): loss, PSNR and β", ws.Profile.CurveUpdateEvery);
 string name = $"stage2-{id}";
 bool cached = ws.IsCached(name, conf);
-var live = display(new HtmlFragment(cached ? "<i>cached run: curves below</i>" : "<i>training…</i>"));
+var live = display(TrainingCurves.Waiting(cached));
 curves.OnUpdate = chart => live.Update(chart);
 var run = ws.EnsureRun(name, conf, curves);
-cached ? $"reused the cached run {run}" : $"trained {run}: {curves.Last?.Describe()}"
+// The final progress (a saved notebook keeps only the live display's first state).
+cached ? new HtmlFragment($"reused the cached run {run}") : new HtmlFragment(curves.ProgressBar())
 """),
 ("code", """
 TrainingCurves.FromRun(run, $"stage 2 ({id}) per iteration").Chart()
@@ -295,8 +297,8 @@ $"unseen identity {unseen}: {DatasetTrainingData.Open(fromTemplate).ViewCount} t
 ("code", """
 var liveT = new TrainingCurves("from the template", ws.Profile.CurveUpdateEvery);
 var liveS = new TrainingCurves("from scratch", ws.Profile.CurveUpdateEvery);
-var live = display(new HtmlFragment("<i>training…</i>"));
-liveT.OnUpdate = _ => live.Update(TrainingCurves.Compare("unseen identity", [("template", liveT), ("scratch", liveS)]));
+var live = display(TrainingCurves.Waiting(cached: false));
+liveT.OnUpdate = _ => live.Update(TrainingCurves.LiveCompare("unseen identity", [("template", liveT), ("scratch", liveS)]));
 liveS.OnUpdate = liveT.OnUpdate;
 var runT = ws.EnsureRun($"unseen-{unseen}-template", fromTemplate, liveT);
 var runS = ws.EnsureRun($"unseen-{unseen}-scratch", fromScratch, liveS);

@@ -15,14 +15,17 @@ using DMesh = HeadRecon.Meshing.Mesh;
 namespace HeadRecon.Visualization;
 
 /// <summary>
-/// Collects training progress and draws loss / PSNR / β curves. Reports arrive synchronously from
-/// Trainer.Train; every <c>updateEvery</c> reports (and on the last) <see cref="OnUpdate"/> receives a fresh chart,
-/// which a notebook passes to a display handle's Update so the plot redraws in place.
+/// Collects training progress and draws loss / PSNR / β curves with a progress bar (iteration, loss, PSNR, ETA).
+/// Reports arrive synchronously from Trainer.Train; every <c>updateEvery</c> reports (and on the last)
+/// <see cref="OnUpdate"/> receives the bar and a fresh chart, which a notebook passes to a display handle's Update so
+/// they redraw in place. Saved notebooks keep a display's first state (nbconvert does not apply updates), so a cell
+/// ends by showing <see cref="Final"/>.
 /// </summary>
 public sealed class TrainingCurves(string title, int updateEvery = 10) : IProgress<TrainingProgress>
 {
     readonly List<double> _it = [], _loss = [], _psnr = [], _beta = [];
-    public Action<GenericChart>? OnUpdate { get; set; }
+    readonly System.Diagnostics.Stopwatch _clock = System.Diagnostics.Stopwatch.StartNew();
+    public Action<HtmlFragment>? OnUpdate { get; set; }
     public TrainingProgress? Last { get; private set; }
     int _reports;
 
@@ -30,7 +33,40 @@ public sealed class TrainingCurves(string title, int updateEvery = 10) : IProgre
     {
         Add(value.Iteration, value.Metrics);
         Last = value;
-        if (++_reports % Math.Max(1, updateEvery) == 0 || value.Iteration == value.TotalIterations) OnUpdate?.Invoke(Chart());
+        bool done = value.Iteration == value.TotalIterations;
+        if (++_reports % Math.Max(1, updateEvery) == 0 || done) OnUpdate?.Invoke(done ? Final() : Live());
+    }
+
+    /// <summary>What a live display shows before the first report.</summary>
+    public static HtmlFragment Waiting(bool cached) => new(cached
+        ? "<i>cached run: nothing to train (its curves are drawn from its log below)</i>"
+        : "<i>live progress: this display redraws while the cell runs; the final state is shown when it ends</i>");
+
+    /// <summary>Progress bar and curves as they are now (no static image: it redraws often).</summary>
+    public HtmlFragment Live() => new(ProgressBar() + Plots.ToHtml(Chart(), staticImage: false));
+
+    /// <summary>Progress bar and curves at the end of training, with a static image of the curves.</summary>
+    public HtmlFragment Final() => new(ProgressBar() + Plots.ToHtml(Chart()));
+
+    /// <summary>An HTML progress bar: iteration of total, loss, PSNR, seconds per iteration, elapsed and ETA.</summary>
+    public string ProgressBar()
+    {
+        if (Last is not TrainingProgress p) return "<div><i>no progress reported yet</i></div>";
+        string elapsed = _clock.Elapsed.ToString(@"hh\:mm\:ss", System.Globalization.CultureInfo.InvariantCulture);
+        string eta = p.Iteration >= p.TotalIterations ? "done" : "ETA " + p.Eta.ToString(@"hh\:mm\:ss", System.Globalization.CultureInfo.InvariantCulture);
+        return System.FormattableString.Invariant(
+            $"<div style=\"font-family:monospace;margin:4px 0\"><progress value=\"{p.Iteration}\" max=\"{p.TotalIterations}\" style=\"width:320px\"></progress> ") +
+            System.Net.WebUtility.HtmlEncode(System.FormattableString.Invariant(
+                $"{title}: iteration {p.Iteration}/{p.TotalIterations}, loss {p.Metrics.GetValueOrDefault("loss"):F4}, PSNR {p.Metrics.GetValueOrDefault("psnr"):F2} dB, {p.SecondsPerIteration:F2} s/it, elapsed {elapsed}, {eta}")) +
+            "</div>";
+    }
+
+    /// <summary>Several runs' curves overlaid as a live display: a bar per run and the comparison chart (a static image
+    /// once every run has finished).</summary>
+    public static HtmlFragment LiveCompare(string title, IReadOnlyList<(string Name, TrainingCurves Curves)> runs)
+    {
+        bool done = runs.All(r => r.Curves.Last is { } p && p.Iteration == p.TotalIterations);
+        return new(string.Concat(runs.Select(r => r.Curves.ProgressBar())) + Plots.ToHtml(Compare(title, runs), staticImage: done));
     }
 
     void Add(double iteration, IReadOnlyDictionary<string, double> m)

@@ -46,11 +46,12 @@ public static class Plots
     /// <summary>
     /// HTML for notebook display and reports, with no network needed: the figure, a static image of it when a headless
     /// browser is installed (<see cref="ChartImages"/>), and a loader for the plotly.js beside the page (<see cref="PlotlyJs"/>).
+    /// Live updates pass <paramref name="staticImage"/> false: a browser start per redraw would slow training down.
     /// </summary>
-    public static string ToHtml(GenericChart chart)
+    public static string ToHtml(GenericChart chart, bool staticImage = true)
     {
         var figure = ChartHtml.Figure(chart);
-        return ChartHtml.Html("chart-" + Guid.NewGuid().ToString("N"), figure, ChartImages.TryRender(figure));
+        return ChartHtml.Html("chart-" + Guid.NewGuid().ToString("N"), figure, staticImage ? ChartImages.TryRender(figure) : null);
     }
 
     static object Title(string text) => Obj(("text", text));
