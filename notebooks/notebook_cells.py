@@ -31,7 +31,7 @@ NotebookTools.CameraPlot(data.Views.Where(v => v.IdentityName == firstId).ToList
 ("code", """
 var checks = NotebookTools.RaySphereChecks(data, conf.Model.SceneBoundingSphere);
 if (!checks.All(c => c.CentralRayHitsSphere)) throw new Exception("a camera's central ray misses the bounding sphere");
-checks.Take(8)
+NotebookHtml.Table(checks.Take(8))
 """),
 ("code", """
 // The origin projects near the image centre, and the ground truth lies well inside the sphere.
@@ -209,25 +209,25 @@ var mesh = ModelMesher.Extract(model, index, -extent, extent, ws.Profile.MeshRes
 var gt = ws.GroundTruth(id);
 mesh
 """),
-("md", "## Chamfer error on the reconstruction\nEach vertex coloured by its distance to the ground truth (dataset units; blue = close, red = far)."),
+("md", "## Chamfer error on the reconstruction\nEach vertex coloured by its distance to the ground truth (dataset units; blue = close, red = far). The colour scale is clipped at the 95th percentile, so the bulk of the surface is not one colour because of a few far vertices."),
 ("code", """
 if (mesh.VertexCount == 0 || gt is null) ShowHtml("<b>no surface (or no ground truth) to evaluate yet: train longer (HEADNB_PROFILE=cpu)</b>");
 else
 {
     var dist = ErrorColoring.VertexDistances(mesh.Transformed(scale, (0, 0, 0)), gt, ws.Profile.EvalSamples);
-    display(Plots.MeshGrid($"{id}: distance to ground truth (max {dist.Max():G3})", [("reconstruction", mesh.Transformed(scale, (0, 0, 0)), null, dist), ("ground truth", gt, null, null)], colorscale: "Jet"));
+    display(Plots.ErrorMeshes($"{id}: distance to ground truth", [("reconstruction", mesh.Transformed(scale, (0, 0, 0)), dist)], gt, "dataset units"));
 }
 """),
 ("code", """
 var cmp = NotebookTools.TryCompare(mesh, gt, scale, ws.Profile.EvalSamples, [0.05, 0.1, 0.2]);
-cmp is null ? (object)"no mesh to compare" : cmp.ToDictionary().Select(kv => new { metric = kv.Key, value = Math.Round(kv.Value, 5) }).ToList()
+cmp is null ? (object)"no mesh to compare" : NotebookHtml.Table(cmp.ToDictionary().Select(kv => new { metric = kv.Key, value = kv.Value }))
 """),
 ("md", "## Held-out views\nViews of this person that training never saw (outside the view split)."),
 ("code", """
 var held = NotebookTools.HeldOutViews(conf);
 var evals = Enumerable.Range(0, Math.Min(4, held.ViewCount)).Select(v => NotebookTools.EvaluateView(model, held, v, ws.Profile.RenderMaxSide)).ToList();
 ShowHtml(NotebookHtml.ImageRow(evals.SelectMany(e => new[] { ($"{e.View} image", e.GroundTruthImage), ($"rendered, {e.Psnr:F1} dB", e.RenderedImage) })));
-evals.Select(e => new { view = e.View, psnr = Math.Round(e.Psnr, 2), ssim = Math.Round(e.Ssim, 4) }).ToList()
+NotebookHtml.Table(evals.Select(e => new { view = e.View, psnr_dB = e.Psnr, ssim = e.Ssim }), "F3")
 """),
 ("md", "## Turntable\nThe mesh with the colour network's vertex colours, orbiting (a small CPU rasteriser, `NotebookTurntable`)."),
 ("code", """

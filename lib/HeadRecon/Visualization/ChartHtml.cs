@@ -18,7 +18,9 @@ public static partial class ChartHtml
     /// <summary>Numeric arrays at least this long are sent as typed arrays; shorter ones stay readable.</summary>
     public const int TypedArrayMinLength = 32;
 
-    /// <summary>The figure ({data, layout, config}) Plotly.NET would draw, with its numeric arrays compacted.</summary>
+    /// <summary>
+    /// The figure ({data, layout, config}) Plotly.NET would draw, with its numeric arrays compacted.
+    /// </summary>
     public static JsonObject Figure(GenericChart chart) =>
         FromPlotlyNetHtml(GenericChart.toChartHTML(chart)) ?? throw new InvalidOperationException("Plotly.NET's chart HTML no longer has the expected render script.");
 

@@ -27,7 +27,7 @@ public static partial class ChartImages
 
     /// <summary>
     /// Data URLs of the figures' static images, in one browser start; an entry is null where that figure could not be
-    /// drawn. Sizes are the layout's width and height (900 × 450 where a figure leaves them to its container).
+    /// drawn. Sizes are the layout's width and height (1000 × 450 where a figure leaves them to its container).
     /// </summary>
     public static IReadOnlyList<string?> Render(IReadOnlyList<JsonObject> figures)
     {
@@ -62,7 +62,7 @@ public static partial class ChartImages
         for (int i = 0; i < figures.Count; i++) sb.Append(i == 0 ? "" : ",").Append(figures[i].ToJsonString());
         sb.Append("];(async function(){for(var i=0;i<figs.length;i++){var d=document.createElement('div');document.body.appendChild(d);" +
                   "var out=document.createElement('pre');out.id='img'+i;" +
-                  "try{var L=figs[i].layout||{},w=L.width||900,h=L.height||450;L.width=w;L.height=h;" +
+                  "try{var L=figs[i].layout||{},w=L.width||1000,h=L.height||450;L.width=w;L.height=h;" +
                   "await Plotly.newPlot(d,figs[i].data,L,{staticPlot:true});" +
                   $"out.textContent=await Plotly.toImage(d,{{format:'{Format}',width:w,height:h}});}}" +
                   "catch(e){out.textContent='error '+e;}" +

@@ -126,6 +126,34 @@ public static class NotebookHtml
     public static string ImageRow(IEnumerable<(string Caption, Image<Rgb24> Image)> images, int displayWidth = 128) =>
         "<div style=\"display:flex;flex-wrap:wrap\">" + string.Concat(images.Select(i => Image(i.Image, displayWidth, i.Caption))) + "</div>";
 
+    /// <summary>Rows (records or anonymous objects) as a flat HTML table, one column per public property; numbers in
+    /// <paramref name="format"/>.</summary>
+    public static HtmlFragment Table<T>(IEnumerable<T> rows, string format = "G5")
+    {
+        var props = typeof(T).GetProperties(System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.Instance);
+        var sb = new System.Text.StringBuilder("<table style=\"border-collapse:collapse;font-size:12px\"><thead><tr>");
+        foreach (var p in props) sb.Append("<th style=\"text-align:left;padding:2px 8px;border-bottom:1px solid #999\">").Append(System.Net.WebUtility.HtmlEncode(p.Name)).Append("</th>");
+        sb.Append("</tr></thead><tbody>");
+        foreach (var row in rows)
+        {
+            sb.Append("<tr>");
+            foreach (var p in props)
+            {
+                string text = p.GetValue(row) switch
+                {
+                    null => "",
+                    double d => d.ToString(format, System.Globalization.CultureInfo.InvariantCulture),
+                    float f => f.ToString(format, System.Globalization.CultureInfo.InvariantCulture),
+                    IFormattable x => x.ToString(null, System.Globalization.CultureInfo.InvariantCulture),
+                    var o => o.ToString() ?? "",
+                };
+                sb.Append("<td style=\"padding:2px 8px\">").Append(System.Net.WebUtility.HtmlEncode(text)).Append("</td>");
+            }
+            sb.Append("</tr>");
+        }
+        return new HtmlFragment(sb.Append("</tbody></table>").ToString());
+    }
+
     public static string Gif(byte[] gif, int displayWidth = 256) =>
         $"<img src=\"data:image/gif;base64,{Convert.ToBase64String(gif)}\" style=\"width:{displayWidth}px;image-rendering:pixelated\"/>";
 }
@@ -186,7 +214,11 @@ public static class NotebookTools
     public static GenericChart CameraPlot(IReadOnlyList<HeadView> views, double sphereRadius, DMesh? modelFrameMesh, string title = "cameras, bounding sphere and ground truth")
     {
         double dist = views.Average(v => Math.Sqrt(v.Center.X * v.Center.X + v.Center.Y * v.Center.Y + v.Center.Z * v.Center.Z));
-        var traces = new List<Trace>(Plots.FrustumTraces(views, dist * 0.15)) { Plots.SphereTrace(sphereRadius, $"bounding sphere r = {sphereRadius:G3}") };
+        // The bounding sphere is much larger than the camera rig: listed in the legend (click to show), left out of the
+        // axis ranges, so cameras and head are drawn at a readable scale.
+        var sphere = Plots.SphereTrace(sphereRadius, $"bounding sphere r = {sphereRadius:G3} (click to show)");
+        sphere.SetProperty("visible", "legendonly");
+        var traces = new List<Trace>(Plots.FrustumTraces(views, dist * 0.15)) { sphere };
         if (modelFrameMesh is not null) traces.Add(Plots.MeshTrace(modelFrameMesh, "ground truth (model frame)"));
         return Plots.Scene(title, traces, 600);
     }

@@ -40,7 +40,15 @@ public static class Plots
         var l = new Layout();
         foreach (var (k, v) in layout)
             if (v is not null) l.SetProperty(k, v);
-        return GenericChart.addLayout(l, chart);
+        chart = GenericChart.addLayout(l, chart);
+        // Plotly.NET fixes every chart at its default width; one that names none takes the notebook's width.
+        if (!layout.Any(p => p.Key == "width" && p.Value is not null))
+        {
+            var own = GenericChart.getLayout(chart);
+            own.RemoveProperty("width");
+            own.SetProperty("autosize", true);
+        }
+        return chart;
     }
 
     /// <summary>
@@ -167,7 +175,8 @@ public static class Plots
 
     /// <summary>A triangle mesh as a Mesh3d trace: vertex colours if given (bytes RGB per vertex), else a scalar per vertex as heat map, else the mesh's own colours or flat grey.</summary>
     public static Trace MeshTrace(DMesh mesh, string name, byte[]? vertexColors = null, float[]? intensity = null, string colorscale = "Viridis",
-        double opacity = 1.0, string scene = "scene", (double X, double Y, double Z)? offset = null)
+        double opacity = 1.0, string scene = "scene", (double X, double Y, double Z)? offset = null, (double Min, double Max)? intensityRange = null,
+        string? colorbarTitle = null)
     {
         var shown = mesh.SimplifiedForDisplay(MaxDisplayVertices, out var clusterOf);
         if (clusterOf is not null)
@@ -191,6 +200,8 @@ public static class Plots
         if (intensity is not null)
         {
             props.Add(("intensity", intensity)); props.Add(("colorscale", colorscale)); props.Add(("showscale", true));
+            if (intensityRange is var (lo, hi)) { props.Add(("cmin", lo)); props.Add(("cmax", hi)); }
+            props.Add(("colorbar", Obj(("title", colorbarTitle is null ? null : Title(colorbarTitle)), ("len", 0.8))));
         }
         else if (vertexColors is not null)
             props.Add(("vertexcolor", Enumerable.Range(0, n).Select(i => $"rgb({vertexColors[3 * i]},{vertexColors[3 * i + 1]},{vertexColors[3 * i + 2]})").ToArray()));
@@ -202,18 +213,24 @@ public static class Plots
     public static GenericChart Scene(string title, IEnumerable<Trace> traces, int height = 520) =>
         Figure(traces, ("title", Title(title)), ("height", height), ("scene", Obj(("aspectmode", "data"))));
 
-    /// <summary>Meshes side by side, one 3D scene each (cameras not linked).</summary>
-    public static GenericChart MeshGrid(string title, IReadOnlyList<(string Label, DMesh Mesh, byte[]? Colors, float[]? Intensity)> meshes, string colorscale = "Viridis", int height = 420)
+    /// <summary>
+    /// Meshes side by side, one 3D scene each, from the same viewpoint. The figure takes the notebook's width
+    /// (responsive); the legend sits under the panels, clear of the colour bar. <paramref name="intensityRange"/> fixes
+    /// the colour scale (e.g. a clipped error range), <paramref name="colorbarTitle"/> names its unit.
+    /// </summary>
+    public static GenericChart MeshGrid(string title, IReadOnlyList<(string Label, DMesh Mesh, byte[]? Colors, float[]? Intensity)> meshes, string colorscale = "Viridis", int height = 420,
+        (double Min, double Max)? intensityRange = null, string? colorbarTitle = null)
     {
         int n = meshes.Count;
         var traces = new List<Trace>();
-        var layout = new List<(string, object?)> { ("title", Title(title)), ("height", height), ("width", Math.Max(600, 320 * n)) };
+        var layout = new List<(string, object?)> { ("title", Title(title)), ("height", height), ("autosize", true),
+            ("legend", Obj(("orientation", "h"), ("x", 0.0), ("y", -0.02), ("yanchor", "top"))), ("margin", Obj(("l", 10), ("r", 10), ("t", 60), ("b", 40))) };
         var annotations = new List<object>();
         for (int i = 0; i < n; i++)
         {
             string scene = i == 0 ? "scene" : $"scene{i + 1}";
             var m = meshes[i];
-            traces.Add(MeshTrace(m.Mesh, m.Label, m.Colors, m.Intensity, colorscale, scene: scene));
+            traces.Add(MeshTrace(m.Mesh, m.Label, m.Colors, m.Intensity, colorscale, scene: scene, intensityRange: intensityRange, colorbarTitle: colorbarTitle));
             double x0 = (double)i / n, x1 = (double)(i + 1) / n;
             layout.Add((scene, Obj(("domain", Obj(("x", new[] { x0, x1 }), ("y", new[] { 0.0, 0.92 }))), ("aspectmode", "data"),
                 ("camera", Obj(("eye", Obj(("x", 0.4), ("y", 0.3), ("z", 1.8))), ("up", Obj(("x", 0.0), ("y", 1.0), ("z", 0.0))))))));
@@ -221,6 +238,23 @@ public static class Plots
         }
         layout.Add(("annotations", annotations));
         return Figure(traces, layout.ToArray());
+    }
+
+    /// <summary>
+    /// Per-vertex distances to the ground truth on each mesh, on one colour scale clipped at the
+    /// <paramref name="percentile"/>-th percentile of all distances (a few far outliers would otherwise leave the
+    /// surface one colour), colour bar in <paramref name="unit"/>; the title gives median, clip and maximum.
+    /// </summary>
+    public static GenericChart ErrorMeshes(string title, IReadOnlyList<(string Label, DMesh Mesh, float[] Distances)> meshes, DMesh? groundTruth, string unit,
+        double percentile = 95, int height = 420)
+    {
+        var all = meshes.SelectMany(m => m.Distances).Where(float.IsFinite).Select(d => (double)d).Order().ToArray();
+        double Q(double p) => all.Length == 0 ? 0 : all[Math.Clamp((int)Math.Round(p / 100 * (all.Length - 1)), 0, all.Length - 1)];
+        double clip = Math.Max(Q(percentile), 1e-12);
+        var panels = meshes.Select(m => (m.Label, m.Mesh, (byte[]?)null, (float[]?)m.Distances)).ToList();
+        if (groundTruth is not null) panels.Add(("ground truth", groundTruth, null, null));
+        return MeshGrid(System.FormattableString.Invariant($"{title} (median {Q(50):G3}, colour clipped at the {percentile:G3}th percentile {clip:G3}, max {Q(100):G3} {unit})"),
+            panels, "Jet", height, (0, clip), $"distance ({unit})");
     }
 
     /// <summary>Vectors at points as cones (sizemode absolute, so lengths compare across plots).</summary>
