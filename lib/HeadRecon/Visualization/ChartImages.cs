@@ -63,8 +63,9 @@ public static partial class ChartImages
         sb.Append("];(async function(){for(var i=0;i<figs.length;i++){var d=document.createElement('div');document.body.appendChild(d);" +
                   "var out=document.createElement('pre');out.id='img'+i;" +
                   "try{var L=figs[i].layout||{},w=L.width||1000,h=L.height||450;L.width=w;L.height=h;" +
-                  "await Plotly.newPlot(d,figs[i].data,L,{staticPlot:true});" +
-                  $"out.textContent=await Plotly.toImage(d,{{format:'{Format}',width:w,height:h}});}}" +
+                  // A figure plotly cannot draw may never settle: it gets no image, the others still do.
+                  "out.textContent=await Promise.race([Plotly.newPlot(d,figs[i].data,L,{staticPlot:true})" +
+                  $".then(function(){{return Plotly.toImage(d,{{format:'{Format}',width:w,height:h}});}}),new Promise(function(_,no){{setTimeout(function(){{no('timeout');}},30000);}})]);}}" +
                   "catch(e){out.textContent='error '+e;}" +
                   "document.body.appendChild(out);Plotly.purge(d);d.remove();}" +
                   "document.title='done';})();</script></body></html>");

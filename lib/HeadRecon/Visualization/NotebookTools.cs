@@ -206,6 +206,23 @@ public static class NotebookTools
         return (Math.Max(0, -b - s), -b + s);
     }
 
+    /// <summary>
+    /// One sentence on a finished run, read from its metrics.jsonl: iterations, training-pixel PSNR and loss at the
+    /// start and the end (each the mean of the first / last tenth of the log, so one noisy batch does not decide it) and β.
+    /// </summary>
+    public static string RunSummary(string runDir, string label)
+    {
+        var rows = NotebookWorkspace.Metrics(runDir);
+        if (rows.Count == 0) return $"{label}: the run has no logged iterations.";
+        int tenth = Math.Max(1, rows.Count / 10);
+        double Mean(IEnumerable<IReadOnlyDictionary<string, double>> r, string key) => r.Select(x => x.GetValueOrDefault(key, double.NaN)).Where(double.IsFinite).DefaultIfEmpty(double.NaN).Average();
+        var first = rows.Take(tenth).ToList();
+        var last = rows.Skip(rows.Count - tenth).ToList();
+        double p0 = Mean(first, "psnr"), p1 = Mean(last, "psnr");
+        return System.FormattableString.Invariant(
+            $"{label}: {rows[^1].GetValueOrDefault("iteration"):F0} iterations; training-pixel PSNR {p0:F1} → {p1:F1} dB ({(p1 > p0 ? "+" : "")}{p1 - p0:F1} dB), loss {Mean(first, "loss"):G3} → {Mean(last, "loss"):G3}, β {first[0].GetValueOrDefault("beta"):G3} → {rows[^1].GetValueOrDefault("beta"):G3}.");
+    }
+
     /// <summary>The first images of a dataset with their labels.</summary>
     public static IEnumerable<(string Caption, Image<Rgb24> Image)> ViewImages(HeadDataset data, int max = 24) =>
         data.Views.Take(max).Select(v => ($"{v.IdentityName}/{v.ViewName}", Images.FromRgb(v.Rgb, v.Height, v.Width)));

@@ -203,7 +203,8 @@ public static class Plots
             if (intensityRange is var (lo, hi)) { props.Add(("cmin", lo)); props.Add(("cmax", hi)); }
             props.Add(("colorbar", Obj(("title", colorbarTitle is null ? null : Title(colorbarTitle)), ("len", 0.8))));
         }
-        else if (vertexColors is not null)
+        // plotly.js never finishes drawing a mesh3d with an empty vertexcolor array (an empty mesh, e.g. before training).
+        else if (vertexColors is not null && n > 0)
             props.Add(("vertexcolor", Enumerable.Range(0, n).Select(i => $"rgb({vertexColors[3 * i]},{vertexColors[3 * i + 1]},{vertexColors[3 * i + 2]})").ToArray()));
         else props.Add(("color", "lightgrey"));
         return NewTrace("mesh3d", props.ToArray());

@@ -45,6 +45,24 @@ public sealed class OfflineBrowserTests
         Assert.True(red && blue, $"heat map image lacks {(red ? "blue" : "red")}");
     }
 
+    [Fact]
+    public void AFigurePlotlyCannotDrawGetsNoImageAndTheOthersStillDo()
+    {
+        RequireBrowser();
+        var good = JsonNode.Parse("""{"data":[{"type":"scatter","x":[0,1],"y":[1,0]}],"layout":{"width":300,"height":200}}""")!.AsObject();
+        // plotly.js never settles on a mesh3d with an empty vertexcolor array.
+        var stuck = JsonNode.Parse("""
+            {"data":[{"type":"mesh3d","x":[],"y":[],"z":[],"i":[],"j":[],"k":[],"name":"101","opacity":1.0,"scene":"scene","showlegend":true,
+              "flatshading":false,"lighting":{"ambient":0.5,"diffuse":0.8,"specular":0.2},"vertexcolor":[]}],"layout":{}}
+            """)!.AsObject();
+
+        var images = ChartImages.Render([good, stuck, good.DeepClone().AsObject()]);
+
+        Assert.NotNull(images[0]);
+        Assert.Null(images[1]);
+        Assert.NotNull(images[2]);
+    }
+
     static Image<Rgb24> Decode(string dataUrl) => Image.Load<Rgb24>(Convert.FromBase64String(dataUrl[(dataUrl.IndexOf(',') + 1)..]));
 
     public static TheoryData<string> Notebooks()

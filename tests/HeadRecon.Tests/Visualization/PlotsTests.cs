@@ -53,4 +53,13 @@ public class PlotsTests
         Assert.Contains(">b&lt;<", html);
         Assert.Equal(3, html.Split("<tr>").Length - 1); // header + 2 rows
     }
+
+    [Fact]
+    public void AnEmptyMeshCarriesNoVertexColours()
+    {
+        // plotly.js never finishes drawing a mesh3d with an empty vertexcolor array.
+        var trace = Plots.MeshTrace(HeadRecon.Meshing.Mesh.Empty, "empty", vertexColors: []);
+        Assert.Throws<MissingMemberException>(() => trace.GetPropertyValue("vertexcolor"));
+        Assert.Equal("lightgrey", (string)trace.GetPropertyValue("color"));
+    }
 }
