@@ -39,7 +39,10 @@ AssemblyLoadContext.Default.Resolving += (ctx, name) => plotlyContext.Owns(name)
 // FTZ/DAZ and the thread count before the first torch op (see environment.md).
 HeadRecon.Runtime.TorchRuntime.Initialize();
 
-// Inline formatters: charts as interactive Plotly, images as PNG, meshes and tensors as short summaries. In a
+// Charts load plotly.js from this folder (never from a CDN), so they draw offline too.
+PlotlyJs.WriteInto(".");
+
+// Inline formatters: charts as interactive Plotly (plus a static image where a headless Chromium is installed), images as PNG, meshes and tensors as short summaries. In a
 // function so that the Plotly types are bound when it runs (after the load-context hook above), not when this
 // script is compiled to run.
 void RegisterHeadReconFormatters()

@@ -41,6 +41,7 @@ var root = new RootCommand("headrecon — deformable-model-driven neural head re
     CompareCommand.Create(),
     SweepCommand.Create(),
     TemplateCommand.Create(),
+    NotebooksCommand.Create(),
 };
 try
 {

@@ -16,14 +16,17 @@ using HeadRecon.Visualization;
 namespace HeadRecon.Notebooks;
 
 /// <summary>
-/// Collects training progress and draws loss / PSNR / β curves. Reports arrive synchronously from
-/// Trainer.Train; every <c>updateEvery</c> reports (and on the last) <see cref="OnUpdate"/> receives a fresh chart,
-/// which a notebook passes to a display handle's Update so the plot redraws in place.
+/// Collects training progress and draws loss / PSNR / β curves with a progress bar (iteration, loss, PSNR, ETA).
+/// Reports arrive synchronously from Trainer.Train; every <c>updateEvery</c> reports (and on the last)
+/// <see cref="OnUpdate"/> receives the bar and a fresh chart, which a notebook passes to a display handle's Update so
+/// they redraw in place. Saved notebooks keep a display's first state (nbconvert does not apply updates), so a cell
+/// ends by showing <see cref="Final"/>.
 /// </summary>
 public sealed class TrainingCurves(string title, int updateEvery = 10) : IProgress<TrainingProgress>
 {
     readonly List<double> _it = [], _loss = [], _psnr = [], _beta = [];
-    public Action<GenericChart>? OnUpdate { get; set; }
+    readonly System.Diagnostics.Stopwatch _clock = System.Diagnostics.Stopwatch.StartNew();
+    public Action<HtmlFragment>? OnUpdate { get; set; }
     public TrainingProgress? Last { get; private set; }
     int _reports;
 
@@ -31,7 +34,40 @@ public sealed class TrainingCurves(string title, int updateEvery = 10) : IProgre
     {
         Add(value.Iteration, value.Metrics);
         Last = value;
-        if (++_reports % Math.Max(1, updateEvery) == 0 || value.Iteration == value.TotalIterations) OnUpdate?.Invoke(Chart());
+        bool done = value.Iteration == value.TotalIterations;
+        if (++_reports % Math.Max(1, updateEvery) == 0 || done) OnUpdate?.Invoke(done ? Final() : Live());
+    }
+
+    /// <summary>What a live display shows before the first report.</summary>
+    public static HtmlFragment Waiting(bool cached) => new(cached
+        ? "<i>cached run: nothing to train (its curves are drawn from its log below)</i>"
+        : "<i>live progress: this display redraws while the cell runs; the final state is shown when it ends</i>");
+
+    /// <summary>Progress bar and curves as they are now (no static image: it redraws often).</summary>
+    public HtmlFragment Live() => new(ProgressBar() + Plots.ToHtml(Chart(), staticImage: false));
+
+    /// <summary>Progress bar and curves at the end of training, with a static image of the curves.</summary>
+    public HtmlFragment Final() => new(ProgressBar() + Plots.ToHtml(Chart()));
+
+    /// <summary>An HTML progress bar: iteration of total, loss, PSNR, seconds per iteration, elapsed and ETA.</summary>
+    public string ProgressBar()
+    {
+        if (Last is not TrainingProgress p) return "<div><i>no progress reported yet</i></div>";
+        string elapsed = _clock.Elapsed.ToString(@"hh\:mm\:ss", System.Globalization.CultureInfo.InvariantCulture);
+        string eta = p.Iteration >= p.TotalIterations ? "done" : "ETA " + p.Eta.ToString(@"hh\:mm\:ss", System.Globalization.CultureInfo.InvariantCulture);
+        return System.FormattableString.Invariant(
+            $"<div style=\"font-family:monospace;margin:4px 0\"><progress value=\"{p.Iteration}\" max=\"{p.TotalIterations}\" style=\"width:320px\"></progress> ") +
+            System.Net.WebUtility.HtmlEncode(System.FormattableString.Invariant(
+                $"{title}: iteration {p.Iteration}/{p.TotalIterations}, loss {p.Metrics.GetValueOrDefault("loss"):F4}, PSNR {p.Metrics.GetValueOrDefault("psnr"):F2} dB, {p.SecondsPerIteration:F2} s/it, elapsed {elapsed}, {eta}")) +
+            "</div>";
+    }
+
+    /// <summary>Several runs' curves overlaid as a live display: a bar per run and the comparison chart (a static image
+    /// once every run has finished).</summary>
+    public static HtmlFragment LiveCompare(string title, IReadOnlyList<(string Name, TrainingCurves Curves)> runs)
+    {
+        bool done = runs.All(r => r.Curves.Last is { } p && p.Iteration == p.TotalIterations);
+        return new(string.Concat(runs.Select(r => r.Curves.ProgressBar())) + Plots.ToHtml(Compare(title, runs), staticImage: done));
     }
 
     void Add(double iteration, IReadOnlyDictionary<string, double> m)
@@ -91,6 +127,34 @@ public static class NotebookHtml
     public static string ImageRow(IEnumerable<(string Caption, Image<Rgb24> Image)> images, int displayWidth = 128) =>
         "<div style=\"display:flex;flex-wrap:wrap\">" + string.Concat(images.Select(i => Image(i.Image, displayWidth, i.Caption))) + "</div>";
 
+    /// <summary>Rows (records or anonymous objects) as a flat HTML table, one column per public property; numbers in
+    /// <paramref name="format"/>.</summary>
+    public static HtmlFragment Table<T>(IEnumerable<T> rows, string format = "G5")
+    {
+        var props = typeof(T).GetProperties(System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.Instance);
+        var sb = new System.Text.StringBuilder("<table style=\"border-collapse:collapse;font-size:12px\"><thead><tr>");
+        foreach (var p in props) sb.Append("<th style=\"text-align:left;padding:2px 8px;border-bottom:1px solid #999\">").Append(System.Net.WebUtility.HtmlEncode(p.Name)).Append("</th>");
+        sb.Append("</tr></thead><tbody>");
+        foreach (var row in rows)
+        {
+            sb.Append("<tr>");
+            foreach (var p in props)
+            {
+                string text = p.GetValue(row) switch
+                {
+                    null => "",
+                    double d => d.ToString(format, System.Globalization.CultureInfo.InvariantCulture),
+                    float f => f.ToString(format, System.Globalization.CultureInfo.InvariantCulture),
+                    IFormattable x => x.ToString(null, System.Globalization.CultureInfo.InvariantCulture),
+                    var o => o.ToString() ?? "",
+                };
+                sb.Append("<td style=\"padding:2px 8px\">").Append(System.Net.WebUtility.HtmlEncode(text)).Append("</td>");
+            }
+            sb.Append("</tr>");
+        }
+        return new HtmlFragment(sb.Append("</tbody></table>").ToString());
+    }
+
     public static string Gif(byte[] gif, int displayWidth = 256) =>
         $"<img src=\"data:image/gif;base64,{Convert.ToBase64String(gif)}\" style=\"width:{displayWidth}px;image-rendering:pixelated\"/>";
 }
@@ -142,6 +206,23 @@ public static class NotebookTools
         return (Math.Max(0, -b - s), -b + s);
     }
 
+    /// <summary>
+    /// One sentence on a finished run, read from its metrics.jsonl: iterations, training-pixel PSNR and loss at the
+    /// start and the end (each the mean of the first / last tenth of the log, so one noisy batch does not decide it) and β.
+    /// </summary>
+    public static string RunSummary(string runDir, string label)
+    {
+        var rows = NotebookWorkspace.Metrics(runDir);
+        if (rows.Count == 0) return $"{label}: the run has no logged iterations.";
+        int tenth = Math.Max(1, rows.Count / 10);
+        double Mean(IEnumerable<IReadOnlyDictionary<string, double>> r, string key) => r.Select(x => x.GetValueOrDefault(key, double.NaN)).Where(double.IsFinite).DefaultIfEmpty(double.NaN).Average();
+        var first = rows.Take(tenth).ToList();
+        var last = rows.Skip(rows.Count - tenth).ToList();
+        double p0 = Mean(first, "psnr"), p1 = Mean(last, "psnr");
+        return System.FormattableString.Invariant(
+            $"{label}: {rows[^1].GetValueOrDefault("iteration"):F0} iterations; training-pixel PSNR {p0:F1} → {p1:F1} dB ({(p1 > p0 ? "+" : "")}{p1 - p0:F1} dB), loss {Mean(first, "loss"):G3} → {Mean(last, "loss"):G3}, β {first[0].GetValueOrDefault("beta"):G3} → {rows[^1].GetValueOrDefault("beta"):G3}.");
+    }
+
     /// <summary>The first images of a dataset with their labels.</summary>
     public static IEnumerable<(string Caption, Image<Rgb24> Image)> ViewImages(HeadDataset data, int max = 24) =>
         data.Views.Take(max).Select(v => ($"{v.IdentityName}/{v.ViewName}", Images.FromRgb(v.Rgb, v.Height, v.Width)));
@@ -150,7 +231,11 @@ public static class NotebookTools
     public static GenericChart CameraPlot(IReadOnlyList<HeadView> views, double sphereRadius, DMesh? modelFrameMesh, string title = "cameras, bounding sphere and ground truth")
     {
         double dist = views.Average(v => Math.Sqrt(v.Center.X * v.Center.X + v.Center.Y * v.Center.Y + v.Center.Z * v.Center.Z));
-        var traces = new List<Trace>(Plots.FrustumTraces(views, dist * 0.15)) { Plots.SphereTrace(sphereRadius, $"bounding sphere r = {sphereRadius:G3}") };
+        // The bounding sphere is much larger than the camera rig: listed in the legend (click to show), left out of the
+        // axis ranges, so cameras and head are drawn at a readable scale.
+        var sphere = Plots.SphereTrace(sphereRadius, $"bounding sphere r = {sphereRadius:G3} (click to show)");
+        sphere.SetProperty("visible", "legendonly");
+        var traces = new List<Trace>(Plots.FrustumTraces(views, dist * 0.15)) { sphere };
         if (modelFrameMesh is not null) traces.Add(Plots.MeshTrace(modelFrameMesh, "ground truth (model frame)"));
         return Plots.Scene(title, traces, 600);
     }

@@ -41,33 +41,26 @@ public static class Plots
         var l = new Layout();
         foreach (var (k, v) in layout)
             if (v is not null) l.SetProperty(k, v);
-        return GenericChart.addLayout(l, chart);
+        chart = GenericChart.addLayout(l, chart);
+        // Plotly.NET fixes every chart at its default width; one that names none takes the notebook's width.
+        if (!layout.Any(p => p.Key == "width" && p.Value is not null))
+        {
+            var own = GenericChart.getLayout(chart);
+            own.RemoveProperty("width");
+            own.SetProperty("autosize", true);
+        }
+        return chart;
     }
 
-    /// <summary>The plotly.js Plotly.NET 6 targets; loaded from its CDN by the notebook output.</summary>
-    public const string PlotlyJsUrl = "https://cdn.plot.ly/plotly-2.28.0.min";
-
     /// <summary>
-    /// HTML for notebook display. Plotly.NET's chart HTML assumes a global Plotly; this wraps its render call in a
-    /// loader that uses an already loaded plotly.js, else require.js (classic Jupyter), else a script tag
-    /// (JupyterLab, VS Code), so the chart draws in every front end.
+    /// HTML for notebook display and reports, with no network needed: the figure, a static image of it when a headless
+    /// browser is installed (<see cref="ChartImages"/>), and a loader for the plotly.js beside the page (<see cref="PlotlyJs"/>).
+    /// Live updates pass <paramref name="staticImage"/> false: a browser start per redraw would slow training down.
     /// </summary>
-    public static string ToHtml(GenericChart chart)
+    public static string ToHtml(GenericChart chart, bool staticImage = true)
     {
-        string html = GenericChart.toChartHTML(chart);
-        const string marker = "var renderPlotly_";
-        int at = html.IndexOf(marker, StringComparison.Ordinal);
-        if (at < 0) return html;
-        int end = html.IndexOf(' ', at + 4);
-        string name = html[(at + 4)..end];
-        int call = html.LastIndexOf(name + "();", StringComparison.Ordinal);
-        if (call < 0) return html;
-        string loader =
-            $"(function(){{var go={name};" +
-            "if(typeof Plotly!=='undefined'){go();return;}" +
-            $"if(typeof require==='function'&&require.config){{require.config({{paths:{{plotly:'{PlotlyJsUrl}'}}}});require(['plotly'],function(P){{window.Plotly=P;go();}});return;}}" +
-            $"var s=document.createElement('script');s.src='{PlotlyJsUrl}.js';s.onload=go;document.head.appendChild(s);}})();";
-        return html[..call] + loader + html[(call + name.Length + 3)..];
+        var figure = ChartHtml.Figure(chart);
+        return ChartHtml.Html("chart-" + Guid.NewGuid().ToString("N"), figure, staticImage ? ChartImages.TryRender(figure) : null);
     }
 
     static object Title(string text) => Obj(("text", text));
@@ -183,7 +176,8 @@ public static class Plots
 
     /// <summary>A triangle mesh as a Mesh3d trace: vertex colours if given (bytes RGB per vertex), else a scalar per vertex as heat map, else the mesh's own colours or flat grey.</summary>
     public static Trace MeshTrace(DMesh mesh, string name, byte[]? vertexColors = null, float[]? intensity = null, string colorscale = "Viridis",
-        double opacity = 1.0, string scene = "scene", (double X, double Y, double Z)? offset = null)
+        double opacity = 1.0, string scene = "scene", (double X, double Y, double Z)? offset = null, (double Min, double Max)? intensityRange = null,
+        string? colorbarTitle = null)
     {
         var shown = mesh.SimplifiedForDisplay(MaxDisplayVertices, out var clusterOf);
         if (clusterOf is not null)
@@ -207,8 +201,11 @@ public static class Plots
         if (intensity is not null)
         {
             props.Add(("intensity", intensity)); props.Add(("colorscale", colorscale)); props.Add(("showscale", true));
+            if (intensityRange is var (lo, hi)) { props.Add(("cmin", lo)); props.Add(("cmax", hi)); }
+            props.Add(("colorbar", Obj(("title", colorbarTitle is null ? null : Title(colorbarTitle)), ("len", 0.8))));
         }
-        else if (vertexColors is not null)
+        // plotly.js never finishes drawing a mesh3d with an empty vertexcolor array (an empty mesh, e.g. before training).
+        else if (vertexColors is not null && n > 0)
             props.Add(("vertexcolor", Enumerable.Range(0, n).Select(i => $"rgb({vertexColors[3 * i]},{vertexColors[3 * i + 1]},{vertexColors[3 * i + 2]})").ToArray()));
         else props.Add(("color", "lightgrey"));
         return NewTrace("mesh3d", props.ToArray());
@@ -218,18 +215,24 @@ public static class Plots
     public static GenericChart Scene(string title, IEnumerable<Trace> traces, int height = 520) =>
         Figure(traces, ("title", Title(title)), ("height", height), ("scene", Obj(("aspectmode", "data"))));
 
-    /// <summary>Meshes side by side, one 3D scene each (cameras not linked).</summary>
-    public static GenericChart MeshGrid(string title, IReadOnlyList<(string Label, DMesh Mesh, byte[]? Colors, float[]? Intensity)> meshes, string colorscale = "Viridis", int height = 420)
+    /// <summary>
+    /// Meshes side by side, one 3D scene each, from the same viewpoint. The figure takes the notebook's width
+    /// (responsive); the legend sits under the panels, clear of the colour bar. <paramref name="intensityRange"/> fixes
+    /// the colour scale (e.g. a clipped error range), <paramref name="colorbarTitle"/> names its unit.
+    /// </summary>
+    public static GenericChart MeshGrid(string title, IReadOnlyList<(string Label, DMesh Mesh, byte[]? Colors, float[]? Intensity)> meshes, string colorscale = "Viridis", int height = 420,
+        (double Min, double Max)? intensityRange = null, string? colorbarTitle = null)
     {
         int n = meshes.Count;
         var traces = new List<Trace>();
-        var layout = new List<(string, object?)> { ("title", Title(title)), ("height", height), ("width", Math.Max(600, 320 * n)) };
+        var layout = new List<(string, object?)> { ("title", Title(title)), ("height", height), ("autosize", true),
+            ("legend", Obj(("orientation", "h"), ("x", 0.0), ("y", -0.02), ("yanchor", "top"))), ("margin", Obj(("l", 10), ("r", 10), ("t", 60), ("b", 40))) };
         var annotations = new List<object>();
         for (int i = 0; i < n; i++)
         {
             string scene = i == 0 ? "scene" : $"scene{i + 1}";
             var m = meshes[i];
-            traces.Add(MeshTrace(m.Mesh, m.Label, m.Colors, m.Intensity, colorscale, scene: scene));
+            traces.Add(MeshTrace(m.Mesh, m.Label, m.Colors, m.Intensity, colorscale, scene: scene, intensityRange: intensityRange, colorbarTitle: colorbarTitle));
             double x0 = (double)i / n, x1 = (double)(i + 1) / n;
             layout.Add((scene, Obj(("domain", Obj(("x", new[] { x0, x1 }), ("y", new[] { 0.0, 0.92 }))), ("aspectmode", "data"),
                 ("camera", Obj(("eye", Obj(("x", 0.4), ("y", 0.3), ("z", 1.8))), ("up", Obj(("x", 0.0), ("y", 1.0), ("z", 0.0))))))));
@@ -237,6 +240,23 @@ public static class Plots
         }
         layout.Add(("annotations", annotations));
         return Figure(traces, layout.ToArray());
+    }
+
+    /// <summary>
+    /// Per-vertex distances to the ground truth on each mesh, on one colour scale clipped at the
+    /// <paramref name="percentile"/>-th percentile of all distances (a few far outliers would otherwise leave the
+    /// surface one colour), colour bar in <paramref name="unit"/>; the title gives median, clip and maximum.
+    /// </summary>
+    public static GenericChart ErrorMeshes(string title, IReadOnlyList<(string Label, DMesh Mesh, float[] Distances)> meshes, DMesh? groundTruth, string unit,
+        double percentile = 95, int height = 420)
+    {
+        var all = meshes.SelectMany(m => m.Distances).Where(float.IsFinite).Select(d => (double)d).Order().ToArray();
+        double Q(double p) => all.Length == 0 ? 0 : all[Math.Clamp((int)Math.Round(p / 100 * (all.Length - 1)), 0, all.Length - 1)];
+        double clip = Math.Max(Q(percentile), 1e-12);
+        var panels = meshes.Select(m => (m.Label, m.Mesh, (byte[]?)null, (float[]?)m.Distances)).ToList();
+        if (groundTruth is not null) panels.Add(("ground truth", groundTruth, null, null));
+        return MeshGrid(System.FormattableString.Invariant($"{title} (median {Q(50):G3}, colour clipped at the {percentile:G3}th percentile {clip:G3}, max {Q(100):G3} {unit})"),
+            panels, "Jet", height, (0, clip), $"distance ({unit})");
     }
 
     /// <summary>Vectors at points as cones (sizemode absolute, so lengths compare across plots).</summary>

@@ -15,7 +15,7 @@ public sealed class NotebookCollection;
 [Collection("Notebooks")]
 public sealed class NotebookTests(ITestOutputHelper output)
 {
-    static string RepoRoot()
+    public static string RepoRoot()
     {
         for (var d = new DirectoryInfo(AppContext.BaseDirectory); d is not null; d = d.Parent)
             if (File.Exists(Path.Combine(d.FullName, "HeadNotebooks.sln"))) return d.FullName;

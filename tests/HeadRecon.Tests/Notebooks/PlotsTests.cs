@@ -26,4 +26,40 @@ public class PlotsTests
         var small = TestMeshes.Sphere(16, 0.5);
         Assert.Equal(small.VertexCount, Property<float[]>(Plots.MeshTrace(small, "small"), "x").Length);
     }
+
+    [Fact]
+    public void ErrorMeshesClipTheColourScaleAtAPercentileInDatasetUnits()
+    {
+        var sphere = TestMeshes.Sphere(16, 0.5);
+        // Mostly small errors and one far outlier: scaling to the maximum would paint the surface one colour.
+        var d = Enumerable.Range(0, sphere.VertexCount).Select(i => i == 0 ? 1.0f : 0.01f * (i % 10)).ToArray();
+        var chart = Plots.ErrorMeshes("err", [("rec", sphere, d)], sphere, "mm");
+        var trace = ChartHtml.Figure(chart)["data"]![0]!;
+        double cmax = trace["cmax"]!.GetValue<double>();
+        Assert.InRange(cmax, 0.085, 0.095); // the 95th percentile of 0.00…0.09, not the outlier 1.0
+        Assert.Equal(0.0, trace["cmin"]!.GetValue<double>());
+        Assert.Equal("distance (mm)", trace["colorbar"]!["title"]!["text"]!.GetValue<string>());
+        var layout = ChartHtml.Figure(chart)["layout"]!;
+        Assert.Null(layout["width"]); // responsive: the notebook's width
+        Assert.Equal("h", layout["legend"]!["orientation"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public void TablesAreFlatWithOneColumnPerProperty()
+    {
+        var html = NotebookHtml.Table(new[] { new { view = "a", psnr = 21.23456 }, new { view = "b<", psnr = 3.0 } }, "F2").Html;
+        Assert.Contains("<th style=\"text-align:left;padding:2px 8px;border-bottom:1px solid #999\">psnr</th>", html);
+        Assert.Contains(">21.23<", html);
+        Assert.Contains(">b&lt;<", html);
+        Assert.Equal(3, html.Split("<tr>").Length - 1); // header + 2 rows
+    }
+
+    [Fact]
+    public void AnEmptyMeshCarriesNoVertexColours()
+    {
+        // plotly.js never finishes drawing a mesh3d with an empty vertexcolor array.
+        var trace = Plots.MeshTrace(HeadRecon.Meshing.Mesh.Empty, "empty", vertexColors: []);
+        Assert.Throws<MissingMemberException>(() => trace.GetPropertyValue("vertexcolor"));
+        Assert.Equal("lightgrey", (string)trace.GetPropertyValue("color"));
+    }
 }

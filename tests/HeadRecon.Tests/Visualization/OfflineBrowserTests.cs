@@ -1,0 +1,101 @@
+using System.Text;
+using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
+using HeadRecon.Tests.Notebooks;
+using HeadRecon.Visualization;
+using SixLabors.ImageSharp;
+using SixLabors.ImageSharp.PixelFormats;
+using Xunit;
+
+namespace HeadRecon.Tests.Visualization;
+
+/// <summary>
+/// Charts in a real headless Chromium with the network off (Category=Browser: .ci/run installs the distribution's
+/// chromium and runs these; a plain dotnet test leaves them out).
+/// </summary>
+[Trait("Category", "Browser")]
+public sealed class OfflineBrowserTests
+{
+    static void RequireBrowser() =>
+        Assert.True(ChartImages.Browser is not null, "no headless Chromium: apt-get install chromium (or set HEADRECON_CHROMIUM)");
+
+    [Fact]
+    public void StaticImagesAreDrawnByPlotlyAtTheLayoutSize()
+    {
+        RequireBrowser();
+        var lines = JsonNode.Parse("""{"data":[{"type":"scatter","x":[0,1,2],"y":[1,0,1]}],"layout":{"width":420,"height":300}}""")!.AsObject();
+        var z = Enumerable.Range(0, 40).SelectMany(r => Enumerable.Range(0, 40).Select(c => (float)(r - c))).ToArray();
+        var heat = ChartHtml.Figure(Plots.HeatmapGrid("heat", [("p", z, 40, -1.0, 1.0, ("x", "y"))], 1, "RdBu", -40, 40, zeroContour: true));
+
+        var images = ChartImages.Render([lines, heat]);
+
+        Assert.All(images, i => Assert.StartsWith($"data:image/{ChartImages.Format};base64,", i));
+        using var img = Decode(images[0]!);
+        Assert.Equal((420, 300), (img.Width, img.Height));
+        // RdBu over r - c: both ends of the scale are on the picture.
+        using var h = Decode(images[1]!);
+        bool red = false, blue = false;
+        for (int y = 0; y < h.Height; y += 3)
+            for (int x = 0; x < h.Width; x += 3)
+            {
+                var p = h[x, y];
+                red |= p.R > 150 && p.B < 90;
+                blue |= p.B > 150 && p.R < 90;
+            }
+        Assert.True(red && blue, $"heat map image lacks {(red ? "blue" : "red")}");
+    }
+
+    [Fact]
+    public void AFigurePlotlyCannotDrawGetsNoImageAndTheOthersStillDo()
+    {
+        RequireBrowser();
+        var good = JsonNode.Parse("""{"data":[{"type":"scatter","x":[0,1],"y":[1,0]}],"layout":{"width":300,"height":200}}""")!.AsObject();
+        // plotly.js never settles on a mesh3d with an empty vertexcolor array.
+        var stuck = JsonNode.Parse("""
+            {"data":[{"type":"mesh3d","x":[],"y":[],"z":[],"i":[],"j":[],"k":[],"name":"101","opacity":1.0,"scene":"scene","showlegend":true,
+              "flatshading":false,"lighting":{"ambient":0.5,"diffuse":0.8,"specular":0.2},"vertexcolor":[]}],"layout":{}}
+            """)!.AsObject();
+
+        var images = ChartImages.Render([good, stuck, good.DeepClone().AsObject()]);
+
+        Assert.NotNull(images[0]);
+        Assert.Null(images[1]);
+        Assert.NotNull(images[2]);
+    }
+
+    static Image<Rgb24> Decode(string dataUrl) => Image.Load<Rgb24>(Convert.FromBase64String(dataUrl[(dataUrl.IndexOf(',') + 1)..]));
+
+    public static TheoryData<string> Notebooks()
+    {
+        var data = new TheoryData<string>();
+        foreach (var f in Directory.GetFiles(CommittedNotebookTests.NotebookDir(), "*.ipynb").Order(StringComparer.Ordinal)) data.Add(Path.GetFileName(f));
+        return data;
+    }
+
+    /// <summary>
+    /// A notebook's outputs as one page beside the committed plotly.js, opened with the network off: every chart is
+    /// drawn (and its static image replaced). What a viewer without scripts shows, the static images, is checked by
+    /// <see cref="CommittedNotebookTests"/>.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(Notebooks))]
+    public void CommittedNotebookShowsEveryChartOffline(string notebook)
+    {
+        RequireBrowser();
+        string dir = CommittedNotebookTests.NotebookDir();
+        var outputs = CommittedNotebookTests.HtmlOutputs(Path.Combine(dir, notebook)).ToList();
+        int charts = outputs.Count(o => ChartHtml.FromPlotlyNetHtml(o) is not null);
+        Assert.True(charts > 0, $"{notebook} has no chart outputs");
+        // The page sits in notebooks/ like an exported notebook would, so the relative plotly.js is the committed one.
+        string page = Path.Combine(dir, $".offline-check-{Guid.NewGuid():N}.html");
+        File.WriteAllText(page, "<!doctype html><html><head><meta charset=\"utf-8\"></head><body>" +
+            string.Concat(outputs.Select(o => $"<div class=\"output\">{o}</div>")) + "</body></html>", Encoding.UTF8);
+        try
+        {
+            string dom = ChartImages.DumpDom(page) ?? throw new TimeoutException("the browser did not finish");
+            Assert.Equal(charts, Regex.Matches(dom, "class=\"[^\"]*js-plotly-plot").Count);
+            Assert.Empty(Regex.Matches(dom, "-static\" src="));
+        }
+        finally { File.Delete(page); }
+    }
+}
