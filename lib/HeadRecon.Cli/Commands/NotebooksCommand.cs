@@ -1,5 +1,5 @@
 using System.CommandLine;
-using HeadRecon.Visualization;
+using HeadRecon.Notebooks;
 
 namespace HeadRecon.Cli.Commands;
 

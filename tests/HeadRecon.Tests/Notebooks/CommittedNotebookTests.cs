@@ -1,5 +1,5 @@
 using System.Text.Json.Nodes;
-using HeadRecon.Visualization;
+using HeadRecon.Notebooks;
 using SixLabors.ImageSharp;
 using SixLabors.ImageSharp.PixelFormats;
 using Xunit;

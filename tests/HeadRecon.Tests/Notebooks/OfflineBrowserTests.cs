@@ -1,13 +1,12 @@
 using System.Text;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
-using HeadRecon.Tests.Notebooks;
-using HeadRecon.Visualization;
+using HeadRecon.Notebooks;
 using SixLabors.ImageSharp;
 using SixLabors.ImageSharp.PixelFormats;
 using Xunit;
 
-namespace HeadRecon.Tests.Visualization;
+namespace HeadRecon.Tests.Notebooks;
 
 /// <summary>
 /// Charts in a real headless Chromium with the network off (Category=Browser: .ci/run installs the distribution's

@@ -1,7 +1,7 @@
 using HeadRecon.IO;
 using Plotly.NET;
 
-namespace HeadRecon.Visualization;
+namespace HeadRecon.Notebooks;
 
 /// <summary>
 /// The plotly.js that Plotly.NET targets, taken from Plotly.NET's own assembly (it embeds it), written once into a

@@ -5,7 +5,7 @@ using System.Text.RegularExpressions;
 using HeadRecon.IO;
 using DMesh = HeadRecon.Meshing.Mesh;
 
-namespace HeadRecon.Visualization;
+namespace HeadRecon.Notebooks;
 
 /// <summary>
 /// The charts saved in a notebook's outputs (.ipynb), rewritten to the offline form of <see cref="ChartHtml"/>: the

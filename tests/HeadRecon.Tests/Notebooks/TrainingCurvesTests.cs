@@ -1,8 +1,8 @@
 using HeadRecon.Training;
-using HeadRecon.Visualization;
+using HeadRecon.Notebooks;
 using Xunit;
 
-namespace HeadRecon.Tests.Visualization;
+namespace HeadRecon.Tests.Notebooks;
 
 public class TrainingCurvesTests
 {

@@ -1,11 +1,9 @@
 using System.Text.Json.Nodes;
-using HeadRecon.Tests.Data;
-using HeadRecon.Tests.Meshing;
-using HeadRecon.Visualization;
+using HeadRecon.Notebooks;
 using Plotly.NET;
 using Xunit;
 
-namespace HeadRecon.Tests.Visualization;
+namespace HeadRecon.Tests.Notebooks;
 
 public class ChartHtmlTests
 {

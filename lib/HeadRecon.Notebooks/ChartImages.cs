@@ -3,7 +3,7 @@ using System.Text;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 
-namespace HeadRecon.Visualization;
+namespace HeadRecon.Notebooks;
 
 /// <summary>
 /// Static images of charts, drawn by plotly.js itself (<c>Plotly.toImage</c>) in a headless Chromium from the
