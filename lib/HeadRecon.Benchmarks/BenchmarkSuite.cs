@@ -6,7 +6,6 @@ using HeadRecon.Config;
 using HeadRecon.Fields;
 using HeadRecon.Meshing;
 using HeadRecon.Models;
-using HeadRecon.Rendering;
 using HeadRecon.Runtime;
 using static TorchSharp.torch;
 

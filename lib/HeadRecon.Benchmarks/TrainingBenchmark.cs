@@ -3,7 +3,6 @@ using HeadRecon.Config;
 using HeadRecon.Fields;
 using HeadRecon.Models;
 using HeadRecon.Rendering;
-using HeadRecon.Training;
 using TorchSharp;
 using static TorchSharp.torch;
 

@@ -1,6 +1,6 @@
+using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using System.Globalization;
 using System.Text.RegularExpressions;
 using HeadRecon.IO;
 using DMesh = HeadRecon.Meshing.Mesh;

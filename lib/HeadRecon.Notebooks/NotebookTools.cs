@@ -4,14 +4,12 @@ using HeadRecon.Meshing;
 using HeadRecon.Models;
 using HeadRecon.Rendering;
 using HeadRecon.Training;
+using HeadRecon.Visualization;
 using Plotly.NET;
 using SixLabors.ImageSharp;
-using SixLabors.ImageSharp.Formats.Gif;
 using SixLabors.ImageSharp.PixelFormats;
-using SixLabors.ImageSharp.Processing;
 using static TorchSharp.torch;
 using DMesh = HeadRecon.Meshing.Mesh;
-using HeadRecon.Visualization;
 
 namespace HeadRecon.Notebooks;
 

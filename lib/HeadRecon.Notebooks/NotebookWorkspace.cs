@@ -1,7 +1,5 @@
 using System.Globalization;
-using System.Text.Json;
 using HeadRecon.Config;
-using HeadRecon.Data;
 using HeadRecon.Data.Synthetic;
 using HeadRecon.IO;
 using HeadRecon.Models;

@@ -1,10 +1,7 @@
-using DynamicObj;
 using HeadRecon.Data;
-using HeadRecon.Meshing;
-using Plotly.NET;
-using Plotly.NET.LayoutObjects;
-using DMesh = HeadRecon.Meshing.Mesh;
 using HeadRecon.Visualization;
+using Plotly.NET;
+using DMesh = HeadRecon.Meshing.Mesh;
 
 namespace HeadRecon.Notebooks;
 

@@ -1,6 +1,5 @@
 using System.CommandLine;
 using System.Text.Json;
-using HeadRecon.Alignment;
 using HeadRecon.Data;
 using HeadRecon.Evaluation;
 using HeadRecon.IO;

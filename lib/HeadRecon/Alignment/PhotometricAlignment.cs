@@ -4,7 +4,6 @@ using HeadRecon.Data;
 using HeadRecon.Models;
 using HeadRecon.Rendering;
 using HeadRecon.Training;
-using TorchSharp;
 using static TorchSharp.torch;
 
 namespace HeadRecon.Alignment;

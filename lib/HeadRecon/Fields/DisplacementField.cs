@@ -1,6 +1,4 @@
 using HeadRecon.Config;
-using TorchSharp;
-using TorchSharp.Modules;
 using static TorchSharp.torch;
 
 namespace HeadRecon.Fields;

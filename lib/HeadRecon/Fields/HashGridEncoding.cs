@@ -1,6 +1,5 @@
 using HeadRecon.Config;
 using HeadRecon.Runtime;
-using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 

@@ -1,5 +1,4 @@
 using HeadRecon.Runtime;
-using TorchSharp;
 using static TorchSharp.torch;
 
 namespace HeadRecon.Fields;

@@ -1,6 +1,5 @@
 using HeadRecon.Config;
 using HeadRecon.Fields;
-using TorchSharp;
 using static TorchSharp.torch;
 
 namespace HeadRecon.Models;

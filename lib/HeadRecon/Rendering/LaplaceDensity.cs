@@ -1,5 +1,4 @@
 using HeadRecon.Config;
-using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 

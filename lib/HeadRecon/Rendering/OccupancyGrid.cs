@@ -1,5 +1,4 @@
 using HeadRecon.Config;
-using TorchSharp;
 using static TorchSharp.torch;
 
 namespace HeadRecon.Rendering;

@@ -1,7 +1,6 @@
 using System.Globalization;
 using System.Text;
 using HeadRecon.Visualization;
-using SixLabors.ImageSharp;
 
 namespace HeadRecon.Sweeps;
 

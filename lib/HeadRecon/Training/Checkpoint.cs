@@ -4,7 +4,6 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using HeadRecon.IO;
-using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 

@@ -1,7 +1,7 @@
 using System.Security.Cryptography;
 using HeadRecon.Config;
-using HeadRecon.Data.Synthetic;
 using HeadRecon.Data;
+using HeadRecon.Data.Synthetic;
 
 namespace HeadRecon.Training;
 

@@ -1,5 +1,4 @@
 using HeadRecon.Models;
-using HeadRecon.Rendering;
 using HeadRecon.Visualization;
 using SixLabors.ImageSharp;
 using SixLabors.ImageSharp.PixelFormats;

@@ -1,5 +1,5 @@
-using HeadRecon.Data.Synthetic;
 using HeadRecon.Data;
+using HeadRecon.Data.Synthetic;
 
 namespace HeadRecon.Training;
 

@@ -3,7 +3,6 @@ using System.Text.Json;
 using HeadRecon.Config;
 using HeadRecon.IO;
 using HeadRecon.Models;
-using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 

@@ -1,7 +1,6 @@
 using System.Numerics;
 using HeadRecon.IO;
 using HeadRecon.Models;
-using HeadRecon.Rendering;
 using SixLabors.ImageSharp;
 using SixLabors.ImageSharp.Formats.Gif;
 using SixLabors.ImageSharp.PixelFormats;

@@ -1,5 +1,4 @@
 using HeadRecon.Models;
-using TorchSharp;
 using static TorchSharp.torch;
 
 namespace HeadRecon.Visualization;

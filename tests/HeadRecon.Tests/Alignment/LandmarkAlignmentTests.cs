@@ -1,7 +1,6 @@
 using HeadRecon.Alignment;
 using HeadRecon.Data;
 using HeadRecon.Data.Synthetic;
-using HeadRecon.Tests.Data;
 using HeadRecon.Tests.Data.Import;
 using HeadRecon.Training;
 using Xunit;

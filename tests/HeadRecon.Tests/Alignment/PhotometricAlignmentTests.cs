@@ -2,8 +2,6 @@ using HeadRecon.Alignment;
 using HeadRecon.Data;
 using HeadRecon.Data.Synthetic;
 using HeadRecon.Models;
-using HeadRecon.Rendering;
-using HeadRecon.Tests.Data;
 using HeadRecon.Training;
 using Xunit;
 using Xunit.Abstractions;

@@ -1,10 +1,8 @@
 using HeadRecon.Config;
-using HeadRecon.Data.Synthetic;
 using HeadRecon.Data;
+using HeadRecon.Data.Synthetic;
 using HeadRecon.Models;
-using HeadRecon.Tests.Training;
 using HeadRecon.Training;
-using TorchSharp;
 using static TorchSharp.torch;
 
 namespace HeadRecon.Tests.Alignment;

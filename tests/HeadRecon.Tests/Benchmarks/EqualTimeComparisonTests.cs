@@ -1,6 +1,4 @@
 using HeadRecon.Benchmarks;
-using HeadRecon.Tests.Data;
-using HeadRecon.Tests.Training;
 using Xunit;
 
 namespace HeadRecon.Tests.Benchmarks;

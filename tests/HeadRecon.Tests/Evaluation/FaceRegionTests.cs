@@ -1,7 +1,6 @@
-using HeadRecon.Data.Synthetic;
 using HeadRecon.Data;
+using HeadRecon.Data.Synthetic;
 using HeadRecon.Evaluation;
-using HeadRecon.Tests.Meshing;
 using Xunit;
 
 namespace HeadRecon.Tests.Evaluation;

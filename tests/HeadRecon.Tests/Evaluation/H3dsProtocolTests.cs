@@ -1,9 +1,8 @@
 using HeadRecon.Alignment;
-using HeadRecon.Data.Synthetic;
 using HeadRecon.Data;
+using HeadRecon.Data.Synthetic;
 using HeadRecon.Evaluation;
 using HeadRecon.Meshing;
-using HeadRecon.Tests.Meshing;
 using Xunit;
 
 namespace HeadRecon.Tests.Evaluation;

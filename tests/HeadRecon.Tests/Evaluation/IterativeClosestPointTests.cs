@@ -2,7 +2,6 @@ using HeadRecon.Alignment;
 using HeadRecon.Data;
 using HeadRecon.Evaluation;
 using HeadRecon.Tests.Alignment;
-using HeadRecon.Tests.Meshing;
 using Xunit;
 
 namespace HeadRecon.Tests.Evaluation;

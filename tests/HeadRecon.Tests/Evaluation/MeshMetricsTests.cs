@@ -1,6 +1,5 @@
 using HeadRecon.Evaluation;
 using HeadRecon.Meshing;
-using HeadRecon.Tests.Meshing;
 using Xunit;
 
 namespace HeadRecon.Tests.Evaluation;

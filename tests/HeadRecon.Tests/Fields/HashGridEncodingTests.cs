@@ -1,7 +1,6 @@
 using HeadRecon.Config;
 using HeadRecon.Fields;
 using HeadRecon.Models;
-using HeadRecon.Training;
 using TorchSharp;
 using Xunit;
 using static TorchSharp.torch;

@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Security.Cryptography;
-using HeadRecon.Tests.Data;
 using Xunit;
 using static HeadRecon.Tests.Gpu.KitScripts;
 

@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using HeadRecon.IO;
-using HeadRecon.Tests.Data;
 using Xunit;
 
 namespace HeadRecon.Tests.IO;

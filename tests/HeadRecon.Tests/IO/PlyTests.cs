@@ -1,7 +1,6 @@
 using System.Text;
 using HeadRecon.IO;
 using HeadRecon.Meshing;
-using HeadRecon.Tests.Meshing;
 using Xunit;
 
 namespace HeadRecon.Tests.IO;

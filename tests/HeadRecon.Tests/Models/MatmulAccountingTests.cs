@@ -1,7 +1,6 @@
 using HeadRecon.Fields;
 using HeadRecon.Models;
 using HeadRecon.Tests.Benchmarks;
-using TorchSharp;
 using Xunit;
 using static TorchSharp.torch;
 

@@ -1,7 +1,6 @@
 using HeadRecon.Config;
 using HeadRecon.Models;
 using HeadRecon.Tests.Config;
-using HeadRecon.Training;
 using TorchSharp;
 using Xunit;
 using Xunit.Abstractions;

@@ -1,7 +1,6 @@
 using HeadRecon.Config;
 using HeadRecon.Models;
 using HeadRecon.Parity;
-using HeadRecon.Training;
 using Xunit;
 using static TorchSharp.torch;
 

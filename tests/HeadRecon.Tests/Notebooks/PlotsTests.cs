@@ -1,4 +1,3 @@
-using HeadRecon.Tests.Meshing;
 using HeadRecon.Notebooks;
 using Xunit;
 

@@ -1,5 +1,5 @@
-using HeadRecon.Training;
 using HeadRecon.Notebooks;
+using HeadRecon.Training;
 using Xunit;
 
 namespace HeadRecon.Tests.Notebooks;

@@ -1,10 +1,7 @@
 using System.Text.Json;
 using HeadRecon.Config;
-using HeadRecon.Data;
 using HeadRecon.Data.Synthetic;
 using HeadRecon.Pipelines;
-using HeadRecon.Tests.Data;
-using HeadRecon.Tests.Training;
 using HeadRecon.Training;
 using Xunit;
 using Xunit.Abstractions;

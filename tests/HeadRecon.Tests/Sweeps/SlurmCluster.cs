@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using HeadRecon.Tests.Data;
 
 namespace HeadRecon.Tests.Sweeps;
 

@@ -2,8 +2,6 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
 using HeadRecon.Sweeps;
-using HeadRecon.Tests.Data;
-using HeadRecon.Tests.Training;
 using Xunit;
 using Xunit.Abstractions;
 

@@ -1,8 +1,6 @@
 using System.Diagnostics;
 using System.Text.Json;
 using HeadRecon.Sweeps;
-using HeadRecon.Tests.Data;
-using HeadRecon.Tests.Training;
 using HeadRecon.Training;
 using Xunit;
 

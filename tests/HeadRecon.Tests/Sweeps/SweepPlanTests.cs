@@ -2,7 +2,6 @@ using System.Security.Cryptography;
 using System.Text;
 using HeadRecon.Config;
 using HeadRecon.Sweeps;
-using HeadRecon.Tests.Data;
 using Xunit;
 
 namespace HeadRecon.Tests.Sweeps;

@@ -3,7 +3,6 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using HeadRecon.Config;
 using HeadRecon.Sweeps;
-using HeadRecon.Tests.Data;
 using Xunit;
 
 namespace HeadRecon.Tests.Sweeps;

@@ -1,5 +1,4 @@
 using HeadRecon.Config;
-using HeadRecon.Tests.Training;
 
 namespace HeadRecon.Tests.Sweeps;
 

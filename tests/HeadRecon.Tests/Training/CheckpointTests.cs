@@ -1,5 +1,4 @@
 using System.IO.Compression;
-using HeadRecon.Tests.Data;
 using HeadRecon.Training;
 using Xunit;
 using static TorchSharp.torch;

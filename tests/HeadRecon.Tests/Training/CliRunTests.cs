@@ -1,5 +1,4 @@
 using System.Text.Json;
-using HeadRecon.Tests.Data;
 using HeadRecon.Training;
 using Xunit;
 using Xunit.Abstractions;

@@ -1,4 +1,3 @@
-using HeadRecon.Tests.Data;
 using HeadRecon.Training;
 using Xunit;
 using static HeadRecon.Tests.Training.CliRunTests;

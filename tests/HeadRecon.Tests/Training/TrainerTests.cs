@@ -1,9 +1,7 @@
-using System.Diagnostics;
 using HeadRecon.Evaluation;
 using HeadRecon.IO;
 using HeadRecon.Meshing;
 using HeadRecon.Models;
-using HeadRecon.Tests.Data;
 using HeadRecon.Training;
 using Xunit;
 using static TorchSharp.torch;

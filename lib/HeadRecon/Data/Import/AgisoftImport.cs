@@ -7,7 +7,7 @@ namespace HeadRecon.Data.Import;
 /// <summary>
 /// Cameras of an Agisoft Metashape/PhotoScan cameras XML. Agisoft stores camera-to-chunk transforms with OpenCV axes
 /// (x right, y down, z forward) and the principal point as an offset from the image centre; parsed as the PR loader
-/// does (<see cref="PrDataset.ParseAgisoftXml"/>: cx + W/2, no half-pixel shift). A chunk &lt;transform&gt;
+/// does (<see cref="PrDataset.ParseAgisoftXml(string)"/>: cx + W/2, no half-pixel shift). A chunk &lt;transform&gt;
 /// (rotation, translation, scale) is applied, so cameras land in the chunk's world frame and units. Images smaller or
 /// larger than the sensor by one factor get their intrinsics scaled. Distortion (k1–k3, p1, p2) is not corrected:
 /// the import stops when it moves a pixel by more than maxDistortionPx.

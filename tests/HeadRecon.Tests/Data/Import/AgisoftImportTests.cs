@@ -2,7 +2,6 @@ using System.Globalization;
 using System.Text;
 using HeadRecon.Data;
 using HeadRecon.Data.Import;
-using HeadRecon.Tests.Data;
 using Xunit;
 
 namespace HeadRecon.Tests.Data.Import;

@@ -1,6 +1,5 @@
 using HeadRecon.Data;
 using HeadRecon.Data.Synthetic;
-using HeadRecon.Tests.Data;
 using Xunit;
 
 namespace HeadRecon.Tests.Data.Import;

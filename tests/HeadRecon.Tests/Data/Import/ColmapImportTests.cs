@@ -1,7 +1,6 @@
 using HeadRecon.Data;
 using HeadRecon.Data.Import;
 using HeadRecon.Data.Synthetic;
-using HeadRecon.Tests.Data;
 using Xunit;
 
 namespace HeadRecon.Tests.Data.Import;
