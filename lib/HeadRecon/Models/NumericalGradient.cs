@@ -15,9 +15,8 @@ namespace HeadRecon.Models;
 /// through those 7M points, with 7× the saved activations (memory). The analytic path runs the fields once, but
 /// builds a second graph for ∇ₓ and the loss backward differentiates through it (each layer's backward-of-backward),
 /// which costs several forward passes and is poorly parallelised on CPU. Which is faster depends on sizes and hardware:
-/// measure with <c>headrecon bench --set model.sdf_gradient="numerical"</c>. On the 2-core EPYC at face_st1/st2 with
-/// 256 rays (25k points, already large matrices) it was the slower one: ~3× (stage 1) and ~1.8× (stage 2) the CPU
-/// time per iteration, ~2× the peak memory; the quickstart sizes ~1.5×.</para>
+/// measure with <c>headrecon bench --set model.sdf_gradient="numerical"</c> (docs/performance.md has the figures;
+/// at the seed configurations it has been the slower one, with about twice the peak memory).</para>
 /// <para>It is not the same gradient: the difference quotient sees the field at scale h. The deformation and
 /// displacement networks are ReLU MLPs on positional encodings (up to 2⁵ and 2⁷ rad per unit), so at h = 1e-3 most
 /// ±h segments straddle some unit's kink; with the quickstart networks the result deviates from the analytic

@@ -7,8 +7,8 @@ namespace HeadRecon.Runtime;
 /// <summary>
 /// Lets the MKL inside libtorch use its AVX-512 matrix kernels on AMD CPUs that have AVX-512 (Zen 4/5).
 /// MKL picks its code path from <c>mkl_serv_intel_cpu_true()</c>: on AMD it returns 0 and sgemm runs the AVX2
-/// "zen" kernels at about half the machine's rate (149 vs 326 GFLOP/s for the MLP-shaped products measured by
-/// <c>headrecon bench --cases gemm</c> on a 2-core EPYC). libtorch_cpu.so calls that function through its PLT, so we
+/// "zen" kernels at about half the machine's rate for the MLP-shaped products (<c>headrecon bench --cases gemm</c>;
+/// figures in docs/performance.md). libtorch_cpu.so calls that function through its PLT, so we
 /// point the GOT slot at a two-instruction stub returning 1, before the first matrix product. MKL still checks each
 /// instruction-set feature separately, so it only chooses kernels the CPU has.
 /// <para>
