@@ -36,7 +36,7 @@ public class MatmulAccountingTests
         var geo = m.deform_temp_geo_network;
         long d = PerPoint(geo.deform_net), t = PerPoint(geo.implicit_net), col = PerPoint(m.Color);
         long expected;
-        if (m is Stage1Model)
+        if (m.Stage == "stage1")
         {
             // Forward D, T, C with backward (3 each); ∇s₁ through T and D and ∇Σ Δx through D, each 1 + 2 for its double
             // backward, less ∂/∂g in the seeded top layer of T (∇s₁) and of D (∇Σ Δx).
