@@ -104,7 +104,7 @@ TrainingCurves.FromRun(run, "stage 1: loss, PSNR and β per iteration").Chart()
 var model = ws.LoadModel(run);
 var ids = data.Dataset.IdentityNames.ToList();
 double extent = conf.Plot.GridBoundary[1];
-$"{model.Stage} model, β = {model.density.GetBeta().item<float>():G4}"
+$"{model.Stage} model, β = {model.Density.GetBeta().item<float>():G4}"
 """),
 ("md", "## SDF slices\nXY, XZ and YZ planes through the origin; black = the zero level set (the surface). First row: the template alone, then each identity's deformed SDF."),
 ("code", """

@@ -363,9 +363,9 @@ public static class BenchmarkSuite
         return p.PeakWorkingSet64 / (1024.0 * 1024.0);
     }
 
-    static readonly JsonSerializerOptions s_json = new() { DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull };
+    static readonly JsonSerializerOptions JsonOptions = new() { DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull };
 
-    public static string ToJson(BenchResult r) => JsonSerializer.Serialize(r, s_json);
+    public static string ToJson(BenchResult r) => JsonSerializer.Serialize(r, JsonOptions);
 
     /// <summary>The first line of <c>bench --json</c>: the machine and, when given, the configuration overrides of the run.</summary>
     public static string ToJson(MachineInfo m, IReadOnlyList<string>? overrides = null, Device? device = null) => JsonSerializer.Serialize(new Dictionary<string, object?>
@@ -373,7 +373,7 @@ public static class BenchmarkSuite
         ["case"] = "machine", ["cpu"] = m.Cpu, ["cores"] = m.Cores, ["threads"] = m.Threads, ["ftz"] = m.FlushDenormals,
         ["omp_wait_policy"] = m.OmpWaitPolicy, ["load_avg"] = m.LoadAverage, ["torch"] = m.TorchVersion, ["mkl"] = m.MklCodePath,
         ["overrides"] = overrides, ["device"] = device?.ToString(), ["gpu_total_mb"] = device is null ? null : GpuMemory.Query(device)?.TotalMegabytes,
-    }, s_json);
+    }, JsonOptions);
 
     public static string TableHeader =>
         $"{"case",-20} {"stage",-6} {"rays",6} {"it",3} {"median s",9} {"sampler",8} {"forward",8} {"backward",8} {"optim",7} {"cpu s",8} {"GFLOP",7} {"roofl.",6} {"load",5} {"rss MiB",8}";

@@ -177,7 +177,7 @@ public static class EqualTimeComparison
     public static string Table(IReadOnlyList<ComparisonResult> results, ComparisonOptions o)
     {
         var sb = new StringBuilder();
-        sb.AppendLine($"Equal wall time: {o.Seconds:F0} s of training per variant, {o.Identities} synthetic identities at {o.ImageResolution}², mesh {o.MeshResolution}³, Chamfer of the first identity.");
+        sb.AppendLine(CultureInfo.InvariantCulture, $"Equal wall time: {o.Seconds:F0} s of training per variant, {o.Identities} synthetic identities at {o.ImageResolution}², mesh {o.MeshResolution}³, Chamfer of the first identity.");
         sb.AppendLine();
         sb.AppendLine("| variant | stage | iterations | s/it | Chamfer | Chamfer / GT diagonal | held-out PSNR | overrides |");
         sb.AppendLine("|---|---|---|---|---|---|---|---|");

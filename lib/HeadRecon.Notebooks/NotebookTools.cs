@@ -256,12 +256,12 @@ public static class NotebookTools
         model.eval();
         try
         {
-            var beta = model.density.GetBeta();
+            var beta = model.Density.GetBeta();
             var s = model.SampleRays(dirs, cam, batch.Identity, code, training: false);
             var z = s.ZVals;
             var pts = (cam.unsqueeze(1) + z.unsqueeze(2) * dirs.unsqueeze(1)).reshape(-1, 3);
             var sdf = model.SdfValues(pts, code).reshape(1, -1);
-            var dens = model.density.forward(sdf);
+            var dens = model.Density.forward(sdf);
             var w = VolumeRenderer.Weights(z, dens, s.Limited);
             static double[] D(Tensor t) => t.reshape(-1).to(float64).cpu().data<double>().ToArray();
             return new RayProfileResult(D(z), D(sdf), D(dens), D(w), beta.item<float>(), s.Iterations);
@@ -275,7 +275,7 @@ public static class NotebookTools
         var result = new List<(string, SdfSliceResult)>();
         using var _ = no_grad();
         foreach (var plane in new[] { SlicePlane.XY, SlicePlane.XZ, SlicePlane.YZ })
-            result.Add(($"template {plane}", SdfSlice.Evaluate(p => model.deform_temp_geo_network.TemplateSdf(p.to(model.Background.device)), plane, resolution, -extent, extent)));
+            result.Add(($"template {plane}", SdfSlice.Evaluate(p => model.DeformTempGeoNetwork.TemplateSdf(p.to(model.Background.device)), plane, resolution, -extent, extent)));
         for (int i = 0; i < identities.Count; i++)
             foreach (var plane in new[] { SlicePlane.XY, SlicePlane.XZ, SlicePlane.YZ })
                 result.Add(($"{identities[i]} {plane}", SdfSlice.Evaluate(model, i, plane, resolution, -extent, extent)));
@@ -306,7 +306,7 @@ public static class NotebookTools
         using var scope = NewDisposeScope();
         using var _ = no_grad();
         var p = tensor(points, [points.Length / 3, 3]).to(model.Background.device);
-        return model.deform_temp_geo_network.Evaluate(p, Code(model, identity)).DeltaX.cpu().contiguous().data<float>().ToArray();
+        return model.DeformTempGeoNetwork.Evaluate(p, Code(model, identity)).DeltaX.cpu().contiguous().data<float>().ToArray();
     }
 
     /// <summary>|Δx| on a slice plane through the origin (row-major resolution²).</summary>
@@ -314,7 +314,7 @@ public static class NotebookTools
     {
         var code = Code(model, identity);
         using var _ = no_grad();
-        return SdfSlice.Evaluate(p => model.deform_temp_geo_network.Evaluate(p.to(code.device), code).DeltaX.norm(1, true), plane, resolution, -extent, extent);
+        return SdfSlice.Evaluate(p => model.DeformTempGeoNetwork.Evaluate(p.to(code.device), code).DeltaX.norm(1, true), plane, resolution, -extent, extent);
     }
 
     /// <summary>Correspondence colours: each vertex coloured by its template coordinate x + Δx, normalised over the given box.</summary>

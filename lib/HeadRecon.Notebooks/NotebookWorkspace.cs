@@ -119,7 +119,7 @@ public sealed class NotebookWorkspace
     /// <summary>HEADNB_DATA (a PR-layout folder) when set, else the synthetic heads of this profile (generated on first use).</summary>
     public string DataDir => Environment.GetEnvironmentVariable("HEADNB_DATA") is { Length: > 0 } d ? Path.GetFullPath(d) : EnsureSyntheticData();
 
-    public bool IsSynthetic => Environment.GetEnvironmentVariable("HEADNB_DATA") is not { Length: > 0 };
+    public static bool IsSynthetic => Environment.GetEnvironmentVariable("HEADNB_DATA") is not { Length: > 0 };
 
     string EnsureSyntheticData()
     {
@@ -152,7 +152,7 @@ public sealed class NotebookWorkspace
         return path;
     }
 
-    string IdList => IsSynthetic ? "train_ids.txt" : "id.txt";
+    static string IdList => IsSynthetic ? "train_ids.txt" : "id.txt";
 
     /// <summary>Ground-truth mesh of an identity in dataset units (DIR/gt/&lt;id&gt;.ply), or null when the data has none.</summary>
     public Meshing.Mesh? GroundTruth(string identity)

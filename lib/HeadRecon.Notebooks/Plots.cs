@@ -303,19 +303,19 @@ public static class Plots
     public static Trace SphereTrace(double radius, string name, string scene = "scene", int circles = 8)
     {
         var xs = new List<double?>(); var ys = new List<double?>(); var zs = new List<double?>();
-        const int seg = 48;
+        const int Seg = 48;
         for (int i = 1; i < circles; i++)
         {
             double phi = Math.PI * i / circles, r = radius * Math.Sin(phi), h = radius * Math.Cos(phi);
-            for (int k = 0; k <= seg; k++) { double t = 2 * Math.PI * k / seg; xs.Add(r * Math.Cos(t)); ys.Add(h); zs.Add(r * Math.Sin(t)); }
+            for (int k = 0; k <= Seg; k++) { double t = 2 * Math.PI * k / Seg; xs.Add(r * Math.Cos(t)); ys.Add(h); zs.Add(r * Math.Sin(t)); }
             xs.Add(null); ys.Add(null); zs.Add(null);
         }
         for (int i = 0; i < circles; i++)
         {
             double th = Math.PI * i / circles;
-            for (int k = 0; k <= seg; k++)
+            for (int k = 0; k <= Seg; k++)
             {
-                double t = 2 * Math.PI * k / seg;
+                double t = 2 * Math.PI * k / Seg;
                 xs.Add(radius * Math.Sin(t) * Math.Cos(th)); ys.Add(radius * Math.Cos(t)); zs.Add(radius * Math.Sin(t) * Math.Sin(th));
             }
             xs.Add(null); ys.Add(null); zs.Add(null);

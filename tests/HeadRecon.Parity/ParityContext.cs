@@ -31,12 +31,12 @@ public sealed record Comparison(string What, double MaxDiff, double Atol, double
 }
 
 /// <summary>A check found a difference beyond its tolerance.</summary>
-public sealed class ParityMismatch(string message) : Exception(message);
+public sealed class ParityMismatchException(string message) : Exception(message);
 
 /// <summary>
 /// Where a check runs (device, reference folder) and what it compared. Each comparison is recorded (the runner prints
 /// the worst difference next to the tolerance, so a device's margin is visible even when it passes); the first one
-/// beyond its tolerance throws <see cref="ParityMismatch"/>.
+/// beyond its tolerance throws <see cref="ParityMismatchException"/>.
 /// </summary>
 public sealed class ParityContext(string referenceFolder, Device device)
 {
@@ -63,6 +63,6 @@ public sealed class ParityContext(string referenceFolder, Device device)
     void Record(Comparison c)
     {
         Comparisons.Add(c);
-        if (!c.Passed) throw new ParityMismatch($"[{Device.type}] {c.Describe()}");
+        if (!c.Passed) throw new ParityMismatchException($"[{Device.type}] {c.Describe()}");
     }
 }

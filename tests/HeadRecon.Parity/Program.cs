@@ -82,7 +82,7 @@ foreach (var check in checks)
     }
     catch (Exception e)
     {
-        error = e is ParityMismatch ? e.Message : $"{e.GetType().Name}: {e.GetBaseException().Message}";
+        error = e is ParityMismatchException ? e.Message : $"{e.GetType().Name}: {e.GetBaseException().Message}";
     }
     double seconds = sw.Elapsed.TotalSeconds;
     bool excused = error is not null && check.CpuOnly is not null && dev.type != TorchSharp.DeviceType.CPU;

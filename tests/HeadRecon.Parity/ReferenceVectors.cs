@@ -25,18 +25,18 @@ public static class ReferenceVectors
 {
     public const string RepositoryFolder = "tests/HeadRecon.Tests/TestData/reference";
 
-    static readonly Dictionary<string, IReadOnlyDictionary<string, NpyArray>> s_cache = [];
+    static readonly Dictionary<string, IReadOnlyDictionary<string, NpyArray>> Cache = [];
 
     public static ReferenceFile Open(string folder, string file, Device device)
     {
         string path = Path.GetFullPath(Path.Combine(folder, file));
         IReadOnlyDictionary<string, NpyArray>? arrays;
-        lock (s_cache)
+        lock (Cache)
         {
-            if (!s_cache.TryGetValue(path, out arrays))
+            if (!Cache.TryGetValue(path, out arrays))
             {
                 if (!File.Exists(path)) throw new FileNotFoundException($"reference vectors not found: {path}", path);
-                s_cache[path] = arrays = Npy.ReadNpz(path);
+                Cache[path] = arrays = Npy.ReadNpz(path);
             }
         }
         return new ReferenceFile(file, arrays, device);

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.CommandLine;
 using HeadRecon.IO;
 using HeadRecon.Meshing;
@@ -29,7 +30,7 @@ public static class MeshCommand
             var mesh = r.ExtractMesh(id, parse.GetValue(res), source, parse.GetValue(colors), parse.GetValue(largest));
             if (mesh.FaceCount == 0)
                 throw new InvalidDataException($"{r.Folder.Root}: no surface inside plot.grid_boundary [{string.Join(", ", r.Conf.Plot.GridBoundary)}] at iteration {r.Meta.Iteration}; widen it with the run's conf or train longer");
-            string name = source == MeshSource.Template ? "template" : r.Dataset.IdentityNames.ElementAtOrDefault(id) ?? id.ToString();
+            string name = source == MeshSource.Template ? "template" : r.Dataset.IdentityNames.ElementAtOrDefault(id) ?? id.ToString(CultureInfo.InvariantCulture);
             string path = parse.GetValue(output) ?? Path.Combine(r.Folder.Root, "meshes", $"{name}.ply");
             Ply.Write(path, mesh);
             Console.WriteLine($"{path}: {mesh.VertexCount} vertices, {mesh.FaceCount} faces ({sw.Elapsed.TotalSeconds:F1} s, iteration {r.Meta.Iteration})");

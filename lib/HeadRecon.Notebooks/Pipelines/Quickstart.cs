@@ -52,6 +52,8 @@ public sealed record QuickstartResult(string OutDir, string Report, string Metri
 /// </summary>
 public static class Quickstart
 {
+    static readonly JsonSerializerOptions IndentedJson = new() { WriteIndented = true };
+
     public static QuickstartResult Run(QuickstartOptions o, Action<string> log, IProgress<TrainingProgress>? progress = null)
     {
         var total = Stopwatch.StartNew();
@@ -60,7 +62,7 @@ public static class Quickstart
         string heads = Path.Combine(root, "heads");
         // Everything that can fail on input is checked before anything is written.
         var template = PretrainedTemplate.Open(o.Template);
-        string id = o.Identity ?? template.HeldOut.FirstOrDefault()
+        string id = o.Identity ?? (template.HeldOut.Count > 0 ? template.HeldOut[0] : null)
             ?? throw new ArgumentException($"{template.Root}: the template lists no held-out identity (heldout.txt); give --identity");
         if (template.Training.Contains(id))
             throw new ArgumentException($"--identity {id}: the template was trained on this identity; choose an unseen one ({string.Join(", ", template.HeldOut)})");
@@ -163,7 +165,7 @@ public static class Quickstart
             ["device"] = device.type.ToString(),
         };
         string metricsPath = Path.Combine(root, "metrics.json");
-        AtomicFile.WriteAllText(metricsPath, JsonSerializer.Serialize(metrics, new JsonSerializerOptions { WriteIndented = true }));
+        AtomicFile.WriteAllText(metricsPath, JsonSerializer.Serialize(metrics, IndentedJson));
         var report = QuickstartReport.Write(new QuickstartReport.Inputs(root, id, template, conf1, scores, discrimination, views, timings, total.Elapsed));
         log(string.Create(CultureInfo.InvariantCulture,
             $"      stage 2: Chamfer {stage2.Head.Chamfer:F4} = {stage2.Head.ChamferOverDiagonal:P2} of the GT diagonal, face {stage2.Face?.Chamfer:F4}; {discrimination["stage2"]}; report {report}"));

@@ -16,7 +16,7 @@ public static class QuickstartReport
         IReadOnlyList<ReconstructionScore> Scores, IReadOnlyDictionary<string, IdentityDiscrimination> Discrimination,
         IReadOnlyList<HeldOutComparison> Views, IReadOnlyDictionary<string, StageTiming> Timings, TimeSpan Total);
 
-    static readonly Dictionary<string, string> s_titles = new()
+    static readonly Dictionary<string, string> Titles = new()
     {
         ["stage1"] = "stage 1 (template fine-tuned)", ["stage2"] = "stage 2 (+ displacement)", ["baseline"] = "baseline (VolSDF from scratch)",
     };
@@ -35,7 +35,7 @@ public static class QuickstartReport
             $"{r.Stage1Conf.Dataset.ImgRes[0]}² with the pre-trained template `{Path.GetFileName(r.Template.Root)}` (trained on {r.Template.Training.Count} other people " +
             "of the same family): stage 1 fits the person's shape code and deformation of the frozen template, stage 2 adds the displacement field. ");
         md.AppendLine($"Total {F(r.Total.TotalMinutes, "F1")} min on {Environment.ProcessorCount} cores; " + string.Join("; ",
-            r.Timings.Select(kv => $"{s_titles[kv.Key]}: {kv.Value.Iterations} iterations in {F(kv.Value.TrainSeconds, "F0")} s")) + ".").AppendLine();
+            r.Timings.Select(kv => $"{Titles[kv.Key]}: {kv.Value.Iterations} iterations in {F(kv.Value.TrainSeconds, "F0")} s")) + ".").AppendLine();
 
         md.AppendLine("## Geometry against the ground truth").AppendLine();
         md.AppendLine($"Chamfer = mean of the two directed mean surface distances (100k samples each), in the family's units ({mm} mm each) and in mm. " +
@@ -46,40 +46,40 @@ public static class QuickstartReport
         foreach (var s in r.Scores)
         {
             var d = r.Discrimination[s.Name];
-            md.AppendLine($"| {s_titles[s.Name]} | {F(s.Head.Chamfer)} | {F(s.Head.ChamferOverDiagonal, "P2")} | {F(s.Head.Chamfer * mm, "F2")} | " +
+            md.AppendLine(CultureInfo.InvariantCulture, $"| {Titles[s.Name]} | {F(s.Head.Chamfer)} | {F(s.Head.ChamferOverDiagonal, "P2")} | {F(s.Head.Chamfer * mm, "F2")} | " +
                 $"{(s.Face is { } f ? F(f.Chamfer * mm, "F2") : "–")} | {F(s.Head.FScores[1].F, "F3")} | {F(s.Head.NormalConsistency, "F3")} | {F(d.Ratio, "F2")}× | {(d.FaceRatio is double fr ? F(fr, "F2") + "×" : "–")} |");
         }
         md.AppendLine();
         var d2 = r.Discrimination["stage2"];
         md.AppendLine("Targets:").AppendLine();
-        md.AppendLine($"- stage-2 Chamfer ≤ 1.0 % of the GT diagonal ({F(st2.Head.GroundTruthDiagonal, "F3")}): {F(st2.Head.ChamferOverDiagonal, "P2")}, **{Verdict(st2.Head.ChamferOverDiagonal <= 0.01)}**");
-        md.AppendLine($"- at least 2× closer to its own ground truth than to any other identity's: {F(d2.Ratio, "F2")}× (nearest other: {d2.NearestOther.Identity}), **{Verdict(d2.Ratio >= 2)}**");
+        md.AppendLine(CultureInfo.InvariantCulture, $"- stage-2 Chamfer ≤ 1.0 % of the GT diagonal ({F(st2.Head.GroundTruthDiagonal, "F3")}): {F(st2.Head.ChamferOverDiagonal, "P2")}, **{Verdict(st2.Head.ChamferOverDiagonal <= 0.01)}**");
+        md.AppendLine(CultureInfo.InvariantCulture, $"- at least 2× closer to its own ground truth than to any other identity's: {F(d2.Ratio, "F2")}× (nearest other: {d2.NearestOther.Identity}), **{Verdict(d2.Ratio >= 2)}**");
         if (st1.Face is { } f1 && st2.Face is { } f2)
-            md.AppendLine($"- stage 2 beats stage 1 in the face region: {F(f2.Chamfer * mm, "F2")} mm against {F(f1.Chamfer * mm, "F2")} mm, **{Verdict(f2.Chamfer < f1.Chamfer)}**");
+            md.AppendLine(CultureInfo.InvariantCulture, $"- stage 2 beats stage 1 in the face region: {F(f2.Chamfer * mm, "F2")} mm against {F(f1.Chamfer * mm, "F2")} mm, **{Verdict(f2.Chamfer < f1.Chamfer)}**");
         if (baseline?.Face is { } fb && st2.Face is { } f2b)
-            md.AppendLine($"- the template path beats VolSDF from scratch at equal wall time in the face region: {F(f2b.Chamfer * mm, "F2")} mm against {F(fb.Chamfer * mm, "F2")} mm, **{Verdict(f2b.Chamfer < fb.Chamfer)}**");
+            md.AppendLine(CultureInfo.InvariantCulture, $"- the template path beats VolSDF from scratch at equal wall time in the face region: {F(f2b.Chamfer * mm, "F2")} mm against {F(fb.Chamfer * mm, "F2")} mm, **{Verdict(f2b.Chamfer < fb.Chamfer)}**");
         md.AppendLine();
 
         md.AppendLine("### Distance of the stage-2 reconstruction to every identity's ground truth").AppendLine();
         md.AppendLine("| identity | Chamfer | face Chamfer (mm) |").AppendLine("|---|---|---|");
         foreach (var d in d2.Distances.OrderBy(d => d.Chamfer))
-            md.AppendLine($"| {(d.Identity == r.Identity ? $"**{d.Identity} (own)**" : d.Identity)} | {F(d.Chamfer)} | {(d.FaceChamfer is double fc ? F(fc * mm, "F2") : "–")} |");
+            md.AppendLine(CultureInfo.InvariantCulture, $"| {(d.Identity == r.Identity ? $"**{d.Identity} (own)**" : d.Identity)} | {F(d.Chamfer)} | {(d.FaceChamfer is double fc ? F(fc * mm, "F2") : "–")} |");
         md.AppendLine();
 
         if (r.Views.Count > 0)
         {
             md.AppendLine("## Held-out views (not used for training)").AppendLine();
             md.AppendLine("| view | PSNR stage 1 (dB) | PSNR stage 2 (dB) | SSIM stage 2 | size |").AppendLine("|---|---|---|---|---|");
-            foreach (var v in r.Views) md.AppendLine($"| {v.View} | {F(v.Stage1.Psnr, "F2")} | {F(v.Stage2.Psnr, "F2")} | {F(v.Stage2.Ssim, "F3")} | {v.Stage2.Width}×{v.Stage2.Height} |");
-            md.AppendLine($"| mean | {F(r.Views.Average(v => v.Stage1.Psnr), "F2")} | {F(r.Views.Average(v => v.Stage2.Psnr), "F2")} | {F(r.Views.Average(v => v.Stage2.Ssim), "F3")} | |").AppendLine();
+            foreach (var v in r.Views) md.AppendLine(CultureInfo.InvariantCulture, $"| {v.View} | {F(v.Stage1.Psnr, "F2")} | {F(v.Stage2.Psnr, "F2")} | {F(v.Stage2.Ssim, "F3")} | {v.Stage2.Width}×{v.Stage2.Height} |");
+            md.AppendLine(CultureInfo.InvariantCulture, $"| mean | {F(r.Views.Average(v => v.Stage1.Psnr), "F2")} | {F(r.Views.Average(v => v.Stage2.Psnr), "F2")} | {F(r.Views.Average(v => v.Stage2.Ssim), "F3")} | |").AppendLine();
             md.AppendLine("Each row: ground truth | stage-1 render | stage-2 render | stage-1 normal map | stage-2 normal map.").AppendLine();
             md.AppendLine("![held-out views](figures/views.png)").AppendLine();
         }
         md.AppendLine("## Meshes").AppendLine();
-        md.AppendLine("Front, 45° and profile. Rows: the template alone | " + string.Join(" | ", r.Scores.Select(s => s_titles[s.Name])) + " | ground truth.").AppendLine();
+        md.AppendLine("Front, 45° and profile. Rows: the template alone | " + string.Join(" | ", r.Scores.Select(s => Titles[s.Name])) + " | ground truth.").AppendLine();
         md.AppendLine("![meshes](figures/meshes.png)").AppendLine();
         md.AppendLine("Distance to the ground truth on the surface (blue 0 → red at the 95th percentile of each mesh's distances):").AppendLine();
-        foreach (var s in r.Scores) md.AppendLine($"{s_titles[s.Name]}: ![error {s.Name}](figures/error_{s.Name}.png)").AppendLine();
+        foreach (var s in r.Scores) md.AppendLine(CultureInfo.InvariantCulture, $"{Titles[s.Name]}: ![error {s.Name}](figures/error_{s.Name}.png)").AppendLine();
         md.AppendLine("Turntable of stage 2 between the two outermost cameras:").AppendLine();
         md.AppendLine("![turntable](figures/turntable.gif)").AppendLine();
         md.AppendLine("## Loss curves (log scale: loss, rgb, eikonal)").AppendLine();
@@ -87,7 +87,7 @@ public static class QuickstartReport
         md.AppendLine("Stage 2: ![stage 2](figures/loss_stage2.png)").AppendLine();
         md.AppendLine("## Files").AppendLine();
         md.AppendLine($"- meshes: " + string.Join(", ", r.Scores.Select(s => $"`meshes/{s.Name}_{r.Identity}.ply`")) + ", `meshes/template.ply`");
-        md.AppendLine($"- ground truth: `heads/gt/<id>.ply` and `heads/gt/<id>_landmarks.json` for all {r.Template.Identities.Count} identities of the family");
+        md.AppendLine(CultureInfo.InvariantCulture, $"- ground truth: `heads/gt/<id>.ply` and `heads/gt/<id>_landmarks.json` for all {r.Template.Identities.Count} identities of the family");
         md.AppendLine("- runs: `stage1/`, `stage2/`" + (baseline is null ? "" : ", `baseline/`") + " (conf.conf, metrics.jsonl, checkpoints/)");
         md.AppendLine("- `metrics.json`");
         string mdPath = Path.Combine(r.Root, "report.md");
@@ -118,11 +118,11 @@ public static class QuickstartReport
                 continue;
             }
             if (inTable) { html.Append("</table>\n"); inTable = false; }
-            if (line.StartsWith("- ")) { if (!inList) { html.Append("<ul>"); inList = true; } html.Append($"<li>{line[2..]}</li>\n"); continue; }
+            if (line.StartsWith("- ", StringComparison.Ordinal)) { if (!inList) { html.Append("<ul>"); inList = true; } html.Append(CultureInfo.InvariantCulture, $"<li>{line[2..]}</li>\n"); continue; }
             if (inList) { html.Append("</ul>\n"); inList = false; }
-            if (line.StartsWith("## ")) html.Append($"<h2>{line[3..]}</h2>\n");
-            else if (line.StartsWith("# ")) html.Append($"<h1>{line[2..]}</h1>\n");
-            else if (line.Length > 0) html.Append($"<p>{line}</p>\n");
+            if (line.StartsWith("## ", StringComparison.Ordinal)) html.Append(CultureInfo.InvariantCulture, $"<h2>{line[3..]}</h2>\n");
+            else if (line.StartsWith("# ", StringComparison.Ordinal)) html.Append(CultureInfo.InvariantCulture, $"<h1>{line[2..]}</h1>\n");
+            else if (line.Length > 0) html.Append(CultureInfo.InvariantCulture, $"<p>{line}</p>\n");
         }
         if (inTable) html.Append("</table>");
         if (inList) html.Append("</ul>");

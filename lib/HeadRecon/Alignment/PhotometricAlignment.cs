@@ -81,7 +81,7 @@ public static class PhotometricAlignment
         model.eval();
         try
         {
-            var (shapeCode, colorCode) = Codes(model, o.Code, device);
+            var (shapeCode, colorCode) = model.Codes(o.Code);
             var extent = TemplateExtent(model, shapeCode, gridBoundary);
             double headRadius = 0.5 * Math.Max(extent.Max[1] - extent.Min[1], Math.Max(extent.Max[0] - extent.Min[0], extent.Max[2] - extent.Min[2]));
             double[] centre = [0.5 * (extent.Min[0] + extent.Max[0]), 0.5 * (extent.Min[1] + extent.Max[1]), 0.5 * (extent.Min[2] + extent.Max[2])];
@@ -163,7 +163,7 @@ public static class PhotometricAlignment
             // volume-rendered opacity, whose blur grows the silhouette with β and biases the scale.
             var zMin = ClosestApproach(model, shapeCode, camLoc.detach(), rayDirs.detach(), bound);
             var closest = camLoc + zMin.unsqueeze(1) * rayDirs;
-            var minSdf = model.ClampToSceneSphere(model.deform_temp_geo_network.Evaluate(closest, shapeCode).Sdf, closest).squeeze(1);
+            var minSdf = model.ClampToSceneSphere(model.DeformTempGeoNetwork.Evaluate(closest, shapeCode).Sdf, closest).squeeze(1);
             var opacity = sigmoid(-minSdf / (float)beta).clamp(1e-4, 1 - 1e-4);
             var mask = new float[n];
             for (int i = 0; i < n; i++) mask[i] = view.Mask![(int)px.Uv[2 * i + 1] * view.Width + (int)px.Uv[2 * i]];
@@ -174,12 +174,12 @@ public static class PhotometricAlignment
         if (useRgb)
         {
             // Colours as the model renders them (its own β): the sampler's depths, gradients through points and directions.
-            var z = model.Sampler.Sample(rayDirs.detach(), camLoc.detach(), q => model.SdfValues(q, shapeCode), model.density.GetBeta(), training: false).ZVals;
+            var z = model.Sampler.Sample(rayDirs.detach(), camLoc.detach(), q => model.SdfValues(q, shapeCode), model.Density.GetBeta(), training: false).ZVals;
             long samples = z.shape[1];
             var points = (camLoc.unsqueeze(1) + z.unsqueeze(2) * rayDirs.unsqueeze(1)).reshape(-1, 3);
-            var g = model.deform_temp_geo_network.Evaluate(points, shapeCode);
+            var g = model.DeformTempGeoNetwork.Evaluate(points, shapeCode);
             var sdf = model.ClampToSceneSphere(g.Sdf, points);
-            var weights = VolumeRenderer.Weights(z, model.density.forward(sdf));
+            var weights = VolumeRenderer.Weights(z, model.Density.forward(sdf));
             var normals = autograd.grad([sdf], [points], [ones_like(sdf)], retain_graph: true, create_graph: true)[0];
             var dirsFlat = rayDirs.unsqueeze(1).expand(n, samples, 3).reshape(-1, 3);
             var features = cat([g.Features, colorCode.expand(points.shape[0], colorCode.shape[1])], 1);
@@ -198,7 +198,7 @@ public static class PhotometricAlignment
     static Tensor ClosestApproach(HeadModel model, Tensor shapeCode, Tensor o, Tensor d, (double[] Centre, double Radius) bound)
     {
         using var noGrad = no_grad();
-        const int samples = 48;
+        const int Samples = 48;
         long n = o.shape[0];
         var c = tensor(bound.Centre.Select(v => (float)v).ToArray(), device: o.device);
         var tc = ((c - o) * d).sum(1);                                          // depth of the point nearest to the centre
@@ -206,11 +206,11 @@ public static class PhotometricAlignment
         var half = (bound.Radius * bound.Radius - miss2).clamp_min(0).sqrt();
         var near = (tc - half).clamp_min(0);
         var far = (tc + half).clamp_min(1e-6);
-        var steps = linspace(0, 1, samples, device: o.device).unsqueeze(0);
+        var steps = linspace(0, 1, Samples, device: o.device).unsqueeze(0);
         var z = near.unsqueeze(1) + (far - near).unsqueeze(1) * steps;           // (n, S)
         Tensor Sdf(Tensor depth) => model.SdfValues((o.unsqueeze(1) + depth.unsqueeze(2) * d.unsqueeze(1)).reshape(-1, 3), shapeCode).reshape(n, -1);
         var best = Sdf(z).argmin(1, keepdim: true);
-        var dz = (far - near) / (samples - 1);
+        var dz = (far - near) / (Samples - 1);
         var lo = (z.gather(1, best).squeeze(1) - dz).maximum(near);
         var hi = (z.gather(1, best).squeeze(1) + dz).minimum(far);
         double g = (Math.Sqrt(5) - 1) / 2;
@@ -236,17 +236,6 @@ public static class PhotometricAlignment
         var a = theta.sin() / theta;
         var b = (1 - theta.cos()) / theta2;
         return eye(3, dtype: float64, device: w.device) + a * k + b * k.matmul(k);
-    }
-
-    static (Tensor Shape, Tensor Color) Codes(HeadModel model, string code, Device device)
-    {
-        var ws = model.id_shape_embedding.weight!.detach();
-        var wc = model.id_color_embedding.weight!.detach();
-        if (code == "zero") return (zeros(1, ws.shape[1], device: device), zeros(1, wc.shape[1], device: device));
-        if (code == "mean") return (ws.mean([0], keepdim: true), wc.mean([0], keepdim: true));
-        if (int.TryParse(code, NumberStyles.Integer, CultureInfo.InvariantCulture, out int i) && i >= 0 && i < ws.shape[0])
-            return (ws.narrow(0, i, 1), wc.narrow(0, i, 1));
-        throw new ArgumentException($"code '{code}': expected zero, mean or an identity index < {ws.shape[0]}");
     }
 
     /// <summary>The axis-aligned box of the grid points where the template's SDF is negative (template frame).</summary>
@@ -305,14 +294,14 @@ public static class PhotometricAlignment
             double d = Math.Sqrt(Math.Pow(v.Center.X - c[0], 2) + Math.Pow(v.Center.Y - c[1], 2) + Math.Pow(v.Center.Z - c[2], 2));
             return d * Math.Min(v.Width, v.Height) / 2 / Math.Max(v.Fx, v.Fy);
         });
-        const int res = 48;
+        const int Res = 48;
         double[] lo = [double.MaxValue, double.MaxValue, double.MaxValue], hi = [double.MinValue, double.MinValue, double.MinValue];
         int inside = 0;
-        for (int i = 0; i < res; i++)
-            for (int j = 0; j < res; j++)
-                for (int k = 0; k < res; k++)
+        for (int i = 0; i < Res; i++)
+            for (int j = 0; j < Res; j++)
+                for (int k = 0; k < Res; k++)
                 {
-                    double a = -half + 2 * half * (i + 0.5) / res, b = -half + 2 * half * (j + 0.5) / res, e = -half + 2 * half * (k + 0.5) / res;
+                    double a = -half + 2 * half * (i + 0.5) / Res, b = -half + 2 * half * (j + 0.5) / Res, e = -half + 2 * half * (k + 0.5) / Res;
                     double[] x = [c[0] + a * right[0] + b * up[0] + e * fwd[0], c[1] + a * right[1] + b * up[1] + e * fwd[1], c[2] + a * right[2] + b * up[2] + e * fwd[2]];
                     bool inAll = true, inFrame = true;
                     foreach (var v in scene.Views)

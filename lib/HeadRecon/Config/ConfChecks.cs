@@ -55,11 +55,11 @@ public static class ConfChecks
         OneOf(m.SdfGradient, "model.sdf_gradient", "analytic", "numerical");
         Positive(m.NumericalGradientStep, "model.numerical_gradient_step");
 
-        const string geo = "model.deformTempGeo_network";
+        const string Geo = "model.deformTempGeo_network";
         var deform = m.DeformTempGeoNetwork.DeformNetwork;
-        Network(deform.DIn, 3, deform.DOut, 3, deform.WeightNorm, $"{geo}.deform_network", "3 (the offset Δx)");
+        Network(deform.DIn, 3, deform.DOut, 3, deform.WeightNorm, $"{Geo}.deform_network", "3 (the offset Δx)");
         var implicitNet = m.DeformTempGeoNetwork.ImplicitNetwork;
-        Network(implicitNet.DIn, 3, implicitNet.DOut, 1, implicitNet.WeightNorm, $"{geo}.implicit_network", "1 (the SDF)");
+        Network(implicitNet.DIn, 3, implicitNet.DOut, 1, implicitNet.WeightNorm, $"{Geo}.implicit_network", "1 (the SDF)");
         var disp = m.DisplacementNetwork;
         Network(disp.DIn, 3, disp.DOut, 1, disp.WeightNorm, "model.displacement_network", "1 (the displacement δ)");
         var color = m.RenderingNetwork;
@@ -68,23 +68,23 @@ public static class ConfChecks
 
         OneOf(disp.Encoding, "model.displacement_network.encoding", "frequency", "hashgrid");
         var h = disp.HashGrid;
-        const string hg = "model.displacement_network.hash_grid";
-        AtLeast(h.Levels, 1, $"{hg}.levels");
-        AtLeast(h.FeaturesPerLevel, 1, $"{hg}.features_per_level");
-        if (h.Log2HashmapSize is < 4 or > 30) Fail($"must be in 4…30, got {h.Log2HashmapSize}", $"{hg}.log2_hashmap_size");
+        const string Hg = "model.displacement_network.hash_grid";
+        AtLeast(h.Levels, 1, $"{Hg}.levels");
+        AtLeast(h.FeaturesPerLevel, 1, $"{Hg}.features_per_level");
+        if (h.Log2HashmapSize is < 4 or > 30) Fail($"must be in 4…30, got {h.Log2HashmapSize}", $"{Hg}.log2_hashmap_size");
         if (h.BaseResolution < 1 || h.FinestResolution < h.BaseResolution)
-            Fail($"need 1 ≤ base_resolution ≤ finest_resolution, got {h.BaseResolution} and {h.FinestResolution}", hg);
-        Positive(h.Bound, $"{hg}.bound");
-        if (h.CoarseToFineIters < 0) Fail($"must be ≥ 0 (0 = off), got {h.CoarseToFineIters}", $"{hg}.coarse_to_fine_iters");
-        if (h.StartLevels < 1 || h.StartLevels > h.Levels) Fail($"must be in 1…levels ({h.Levels}), got {h.StartLevels}", $"{hg}.start_levels");
+            Fail($"need 1 ≤ base_resolution ≤ finest_resolution, got {h.BaseResolution} and {h.FinestResolution}", Hg);
+        Positive(h.Bound, $"{Hg}.bound");
+        if (h.CoarseToFineIters < 0) Fail($"must be ≥ 0 (0 = off), got {h.CoarseToFineIters}", $"{Hg}.coarse_to_fine_iters");
+        if (h.StartLevels < 1 || h.StartLevels > h.Levels) Fail($"must be in 1…levels ({h.Levels}), got {h.StartLevels}", $"{Hg}.start_levels");
 
         var g = m.RaySampler.OccupancyGrid;
-        const string og = "model.ray_sampler.occupancy_grid";
-        if (g.Resolution < 0) Fail($"must be ≥ 0 (0 = off), got {g.Resolution}", $"{og}.resolution");
-        Positive(g.Bound, $"{og}.bound");
-        AtLeast(g.UpdateIters, 1, $"{og}.update_iters");
-        if (g.Margin < 0) Fail($"must be ≥ 0, got {g.Margin}", $"{og}.margin");
-        if (g.BetaFactor < 0) Fail($"must be ≥ 0, got {g.BetaFactor}", $"{og}.beta_factor");
+        const string Og = "model.ray_sampler.occupancy_grid";
+        if (g.Resolution < 0) Fail($"must be ≥ 0 (0 = off), got {g.Resolution}", $"{Og}.resolution");
+        Positive(g.Bound, $"{Og}.bound");
+        AtLeast(g.UpdateIters, 1, $"{Og}.update_iters");
+        if (g.Margin < 0) Fail($"must be ≥ 0, got {g.Margin}", $"{Og}.margin");
+        if (g.BetaFactor < 0) Fail($"must be ≥ 0, got {g.BetaFactor}", $"{Og}.beta_factor");
     }
 
     /// <summary>A network's fixed input and output widths and its weight normalisation.</summary>

@@ -64,12 +64,12 @@ public static class ConfLoader
     }
 
     /// <summary>Every full dotted key the schema knows (sections and leaves), e.g. "model.ray_sampler.N_samples".</summary>
-    public static IReadOnlyList<string> KnownKeys => s_knownKeys.Value;
+    public static IReadOnlyList<string> KnownKeys => KnownKeyList.Value;
 
     // ---------------------------------------------------------------- schema
 
-    static readonly Dictionary<Type, (string Key, PropertyInfo Prop)[]> s_schema = [];
-    static readonly Lazy<IReadOnlyList<string>> s_knownKeys = new(() =>
+    static readonly Dictionary<Type, (string Key, PropertyInfo Prop)[]> SchemaCache = [];
+    static readonly Lazy<IReadOnlyList<string>> KnownKeyList = new(() =>
     {
         var list = new List<string>();
         void Walk(Type t, string prefix)
@@ -87,16 +87,16 @@ public static class ConfLoader
 
     static (string Key, PropertyInfo Prop)[] Schema(Type t)
     {
-        lock (s_schema)
+        lock (SchemaCache)
         {
-            if (s_schema.TryGetValue(t, out var s)) return s;
+            if (SchemaCache.TryGetValue(t, out var s)) return s;
             s = t.GetProperties(BindingFlags.Public | BindingFlags.Instance)
                 .Select(p => (Attr: p.GetCustomAttribute<ConfKeyAttribute>(), Prop: p))
                 .Where(x => x.Attr is not null)
                 .OrderBy(x => x.Prop.MetadataToken) // declaration order, so written confs read like the records
                 .Select(x => (x.Attr!.Key, x.Prop))
                 .ToArray();
-            s_schema[t] = s;
+            SchemaCache[t] = s;
             return s;
         }
     }

@@ -226,9 +226,9 @@ public static partial class Hocon
         /// <summary>include "f" | include file("f") | include required("f") | include required(file("f")).</summary>
         bool TryInclude(HoconObject obj, string[] objPath)
         {
-            const string kw = "include";
-            if (string.CompareOrdinal(text, _pos, kw, 0, kw.Length) != 0) return false;
-            int after = _pos + kw.Length;
+            const string Kw = "include";
+            if (string.CompareOrdinal(text, _pos, Kw, 0, Kw.Length) != 0) return false;
+            int after = _pos + Kw.Length;
             if (after >= text.Length || text[after] is not (' ' or '\t')) return false;
             int p = after;
             while (p < text.Length && text[p] is ' ' or '\t') p++;
@@ -351,7 +351,7 @@ public static partial class Hocon
             return Concatenate(pieces, path, start);
         }
 
-        HoconValue Concatenate(List<Piece> pieces, string[] path, ConfSource start)
+        static HoconValue Concatenate(List<Piece> pieces, string[] path, ConfSource start)
         {
             if (pieces.All(p => p.Value is HoconObject))
             {

@@ -85,9 +85,9 @@ public sealed class HoconArray(ConfSource source) : HoconValue(source)
 
     public override string Describe()
     {
-        const int max = 6;
-        var parts = Items.Take(max).Select(v => v.Describe());
-        return "[" + string.Join(", ", parts) + (Items.Count > max ? ", ..." : "") + "]";
+        const int Max = 6;
+        var parts = Items.Take(Max).Select(v => v.Describe());
+        return "[" + string.Join(", ", parts) + (Items.Count > Max ? ", ..." : "") + "]";
     }
 
     public override string ToHocon() => "[" + string.Join(", ", Items.Select(v => v.ToHocon())) + "]";

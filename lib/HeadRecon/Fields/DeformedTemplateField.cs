@@ -16,27 +16,28 @@ public sealed record CoarseGeometry(Tensor Sdf, Tensor DeltaX, Tensor DeformFeat
 /// </summary>
 public sealed class DeformedTemplateField : nn.Module<Tensor, Tensor, Tensor>
 {
-    public readonly DeformationField deform_net;
-    public readonly TemplateField implicit_net;
+    public DeformationField DeformNet { get; }
+    public TemplateField ImplicitNet { get; }
 
     public DeformedTemplateField(DeformTempGeoOptions o, int templateFeatureDim, int shapeCodeDim, double peAlpha = 1.0)
         : base("deform_temp_geo_network")
     {
-        deform_net = new DeformationField(o.DeformNetwork, shapeCodeDim, peAlpha);
-        implicit_net = new TemplateField(o.ImplicitNetwork, templateFeatureDim, peAlpha);
-        RegisterComponents();
+        DeformNet = new DeformationField(o.DeformNetwork, shapeCodeDim, peAlpha);
+        ImplicitNet = new TemplateField(o.ImplicitNetwork, templateFeatureDim, peAlpha);
+        register_module("deform_net", DeformNet);
+        register_module("implicit_net", ImplicitNet);
     }
 
     public CoarseGeometry Evaluate(Tensor x, Tensor shapeCode)
     {
-        var d = deform_net.forward(x, shapeCode);
-        var deltaX = d.narrow(1, 0, deform_net.OffsetDims);
-        var t = implicit_net.forward(x + deltaX);
-        return new CoarseGeometry(t.narrow(1, 0, 1), deltaX, d.narrow(1, deform_net.OffsetDims, deform_net.FeatureDim), t.narrow(1, 1, implicit_net.FeatureDim));
+        var d = DeformNet.forward(x, shapeCode);
+        var deltaX = d.narrow(1, 0, DeformNet.OffsetDims);
+        var t = ImplicitNet.forward(x + deltaX);
+        return new CoarseGeometry(t.narrow(1, 0, 1), deltaX, d.narrow(1, DeformNet.OffsetDims, DeformNet.FeatureDim), t.narrow(1, 1, ImplicitNet.FeatureDim));
     }
 
     /// <summary>The template alone, T(γ(x)) without Δx (the original's plot_template, for visualisation).</summary>
-    public Tensor TemplateSdf(Tensor x) => implicit_net.forward(x).narrow(1, 0, 1);
+    public Tensor TemplateSdf(Tensor x) => ImplicitNet.forward(x).narrow(1, 0, 1);
 
     /// <summary>[sdf, f_def, f_T] as the original's forward returns it.</summary>
     public override Tensor forward(Tensor x, Tensor shapeCode)

@@ -1,6 +1,7 @@
 using HeadRecon.Config;
 using HeadRecon.Runtime;
 using TorchSharp.Modules;
+using TorchSharp.Utils;
 using static TorchSharp.torch;
 
 namespace HeadRecon.Fields;
@@ -21,10 +22,14 @@ public sealed class HashGridEncoding : nn.Module<Tensor, Tensor>
 {
     /// <summary>The hash primes of Instant-NGP (the first is 1 so the x coordinate stays coherent in memory).</summary>
     static readonly long[] HashPrimes = [1L, 2654435761L, 805459861L];
-    static readonly DeviceConstant s_primesOnDevice = new(() => tensor(HashPrimes, [1, 3, 1, 1]));
+    static readonly DeviceConstant PrimesOnDevice = new(() => tensor(HashPrimes, [1, 3, 1, 1]));
 
     /// <summary>The table, (L·T, F); level l owns rows [l·T, (l + 1)·T).</summary>
-    public Parameter embeddings;
+    // Parameters are private fields named for TorchSharp by the original's PyTorch names: Module.to() replaces a moved
+    // parameter and writes the new one back into the field whose component name matches, so without the attribute
+    // the field would keep the old, disposed tensor.
+    [ComponentName(Name = "embeddings")] Parameter _embeddings;
+    public Parameter Embeddings => _embeddings;
     readonly int[] _resolutions;
     readonly long[] _denseStrides;   // (DenseLevels·3) vertex strides 1, N+1, (N+1)² of the dense levels
     readonly double _bound;
@@ -55,9 +60,9 @@ public sealed class HashGridEncoding : nn.Module<Tensor, Tensor>
         {
             // Instant-NGP's init: tiny uniform features, so the encoding starts close to 0 and the MLP close to its
             // behaviour without the grid.
-            embeddings = new Parameter(empty(Levels * TableSize, FeaturesPerLevel).uniform_(-o.InitScale, o.InitScale));
+            _embeddings = new Parameter(empty(Levels * TableSize, FeaturesPerLevel).uniform_(-o.InitScale, o.InitScale));
         }
-        register_parameter("embeddings", embeddings);
+        register_parameter("embeddings", _embeddings);
     }
 
     public int Levels { get; }
@@ -91,7 +96,7 @@ public sealed class HashGridEncoding : nn.Module<Tensor, Tensor>
         // each level's lookups inside its own T·F block of the table (cache-friendly).
         var offsets = arange(Levels, dtype: int64, device: x.device).mul(TableSize).view(Levels, 1, 1);
         var element = ((index + offsets) * f).unsqueeze(2) + arange(f, dtype: int64, device: x.device).view(1, 1, f, 1);
-        var values = embeddings.view(-1).index_select(0, element.view(-1)).view(Levels, 8, f, n);
+        var values = Embeddings.view(-1).index_select(0, element.view(-1)).view(Levels, 8, f, n);
         var features = (weights.unsqueeze(2) * values).sum(1);                     // (L, F, N)
         if (ActiveLevels < Levels)
         {
@@ -155,7 +160,7 @@ public sealed class HashGridEncoding : nn.Module<Tensor, Tensor>
             // Hashed: (ix·π₁ ⊕ iy·π₂ ⊕ iz·π₃) mod T. In int64 the products do not overflow (coordinates ≤ 2^30,
             // primes < 2^32), and as the low bits of a product depend only on the low bits of its factors, masking
             // with T − 1 gives the same index as Instant-NGP's uint32 arithmetic.
-            var primes = s_primesOnDevice.On(dev);
+            var primes = PrimesOnDevice.On(dev);
             var a = (i0.narrow(0, dense, hashed) + step) * primes;                 // (Lh, 3, 2, N)
             var h = a.select(1, 0).view(hashed, 2, 1, 1, n)
                 .bitwise_xor(a.select(1, 1).view(hashed, 1, 2, 1, n))

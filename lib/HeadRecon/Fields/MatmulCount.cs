@@ -27,18 +27,18 @@ namespace HeadRecon.Fields;
 /// </remarks>
 public sealed class MatmulCount : IDisposable
 {
-    [ThreadStatic] static MatmulCount? t_active;
+    [ThreadStatic] static MatmulCount? s_active;
 
     MatmulCount() { }
 
     /// <summary>The count active on this thread, or null (the common case: nothing is counted).</summary>
-    public static MatmulCount? Active => t_active;
+    public static MatmulCount? Active => s_active;
 
     /// <summary>Starts counting on this thread until the result is disposed; one count at a time.</summary>
     public static MatmulCount Start()
     {
-        if (t_active is not null) throw new InvalidOperationException("a MatmulCount is already active on this thread");
-        return t_active = new MatmulCount();
+        if (s_active is not null) throw new InvalidOperationException("a MatmulCount is already active on this thread");
+        return s_active = new MatmulCount();
     }
 
     /// <summary>FLOPs of every layer's forward product.</summary>
@@ -80,11 +80,11 @@ public sealed class MatmulCount : IDisposable
 
     static long Flop(WeightNormLinear layer, long rows) => 2L * rows * layer.InFeatures * layer.OutFeatures;
 
-    static bool WeightRequiresGrad(WeightNormLinear layer) => layer.weight_v.requires_grad || layer.weight_g.requires_grad;
+    static bool WeightRequiresGrad(WeightNormLinear layer) => layer.WeightV.requires_grad || layer.WeightG.requires_grad;
 
     public void Dispose()
     {
-        if (ReferenceEquals(t_active, this)) t_active = null;
+        if (ReferenceEquals(s_active, this)) s_active = null;
     }
 
     /// <summary>Whether the layer's product is being recorded by autograd (grad mode on and something to differentiate).</summary>

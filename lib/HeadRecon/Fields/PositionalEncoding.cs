@@ -17,7 +17,7 @@ public sealed class PositionalEncoding
 
     public PositionalEncoding(int multires, int inputDims = 3, double alpha = 1.0)
     {
-        if (multires < 0) throw new ArgumentOutOfRangeException(nameof(multires));
+        ArgumentOutOfRangeException.ThrowIfNegative(multires);
         Multires = multires;
         InputDims = inputDims;
         _freqs = Enumerable.Range(0, multires).Select(k => MathF.Pow(2f, k)).ToArray();

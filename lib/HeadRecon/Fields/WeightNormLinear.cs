@@ -1,4 +1,5 @@
 using TorchSharp.Modules;
+using TorchSharp.Utils;
 using static TorchSharp.torch;
 
 namespace HeadRecon.Fields;
@@ -10,9 +11,15 @@ namespace HeadRecon.Fields;
 /// </summary>
 public sealed class WeightNormLinear : nn.Module<Tensor, Tensor>
 {
-    public Parameter weight_g;
-    public Parameter weight_v;
-    public Parameter bias;
+    // Parameters are private fields named for TorchSharp by the original's PyTorch names: Module.to() replaces a moved
+    // parameter and writes the new one back into the field whose component name matches, so without the attribute
+    // the field would keep the old, disposed tensor.
+    [ComponentName(Name = "weight_g")] Parameter _weightG;
+    public Parameter WeightG => _weightG;
+    [ComponentName(Name = "weight_v")] Parameter _weightV;
+    public Parameter WeightV => _weightV;
+    [ComponentName(Name = "bias")] Parameter _bias;
+    public Parameter Bias => _bias;
 
     public int InFeatures { get; }
     public int OutFeatures { get; }
@@ -28,11 +35,13 @@ public sealed class WeightNormLinear : nn.Module<Tensor, Tensor>
             var w = empty(outFeatures, inFeatures).uniform_(-bound, bound);
             var g = w.norm(1, true, 2);
             // Parameter takes over the tensor's handle: compute g before wrapping w.
-            weight_g = new Parameter(g);
-            weight_v = new Parameter(w);
-            bias = new Parameter(empty(outFeatures).uniform_(-bound, bound));
+            _weightG = new Parameter(g);
+            _weightV = new Parameter(w);
+            _bias = new Parameter(empty(outFeatures).uniform_(-bound, bound));
         }
-        RegisterComponents();
+        register_parameter("weight_g", _weightG);
+        register_parameter("weight_v", _weightV);
+        register_parameter("bias", _bias);
     }
 
     /// <summary>Sets the direction from a plain weight matrix and g = ‖row‖ (what weight_norm does when applied).</summary>
@@ -40,13 +49,13 @@ public sealed class WeightNormLinear : nn.Module<Tensor, Tensor>
     {
         using (no_grad())
         {
-            weight_v.copy_(weight);
-            weight_g.copy_(weight.norm(1, true, 2));
-            if (newBias is not null) bias.copy_(newBias);
+            WeightV.copy_(weight);
+            WeightG.copy_(weight.norm(1, true, 2));
+            if (newBias is not null) Bias.copy_(newBias);
         }
     }
 
-    public Tensor EffectiveWeight() => weight_g * weight_v / weight_v.norm(1, true, 2);
+    public Tensor EffectiveWeight() => WeightG * WeightV / WeightV.norm(1, true, 2);
 
-    public override Tensor forward(Tensor x) => nn.functional.linear(x, EffectiveWeight(), bias);
+    public override Tensor forward(Tensor x) => nn.functional.linear(x, EffectiveWeight(), Bias);
 }

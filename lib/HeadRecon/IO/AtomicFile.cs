@@ -12,7 +12,7 @@ namespace HeadRecon.IO;
 /// </summary>
 public static partial class AtomicFile
 {
-    static readonly string s_host = Sanitize(Environment.MachineName);
+    static readonly string Host = Sanitize(Environment.MachineName);
 
     /// <summary>Writes <paramref name="path"/> through <paramref name="write"/>. With <paramref name="keepPreviousAs"/>,
     /// the file it replaces is kept under that name (a kill between the two renames leaves the new file as a temp and
@@ -45,7 +45,7 @@ public static partial class AtomicFile
 
     /// <summary>A fresh temp name for <paramref name="fullPath"/> written by process <paramref name="pid"/> of this host.</summary>
     internal static string TempPathFor(string fullPath, int pid) =>
-        Path.Combine(Path.GetDirectoryName(fullPath)!, $".{Path.GetFileName(fullPath)}.{s_host}.{pid}.{Random.Shared.Next():x8}.tmp");
+        Path.Combine(Path.GetDirectoryName(fullPath)!, $".{Path.GetFileName(fullPath)}.{Host}.{pid}.{Random.Shared.Next():x8}.tmp");
 
     public static void WriteAllText(string path, string text) => WriteAllBytes(path, new UTF8Encoding(false).GetBytes(text));
 
@@ -61,7 +61,7 @@ public static partial class AtomicFile
         foreach (var file in Directory.EnumerateFiles(dir, pattern))
         {
             var m = TempName().Match(Path.GetFileName(file));
-            if (!m.Success || m.Groups["host"].Value != s_host || (target is not null && m.Groups["name"].Value != target)) continue;
+            if (!m.Success || m.Groups["host"].Value != Host || (target is not null && m.Groups["name"].Value != target)) continue;
             if (!int.TryParse(m.Groups["pid"].Value, out int pid) || IsRunning(pid)) continue;
             if (TryDelete(file)) removed++;
         }

@@ -34,13 +34,13 @@ public static class Ply
         header.Append("property list uchar int vertex_indices\nend_header\n");
         stream.Write(Encoding.ASCII.GetBytes(header.ToString()));
 
-        const int batch = 8192;
+        const int Batch = 8192;
         bool colored = mesh.Colors is not null;
         int vStride = colored ? 15 : 12;
-        var buf = new byte[batch * Math.Max(vStride, 13)];
-        for (int start = 0; start < mesh.VertexCount; start += batch)
+        var buf = new byte[Batch * Math.Max(vStride, 13)];
+        for (int start = 0; start < mesh.VertexCount; start += Batch)
         {
-            int count = Math.Min(batch, mesh.VertexCount - start);
+            int count = Math.Min(Batch, mesh.VertexCount - start);
             for (int i = 0; i < count; i++)
             {
                 int v = start + i, o = i * vStride;
@@ -56,9 +56,9 @@ public static class Ply
             }
             stream.Write(buf, 0, count * vStride);
         }
-        for (int start = 0; start < mesh.FaceCount; start += batch)
+        for (int start = 0; start < mesh.FaceCount; start += Batch)
         {
-            int count = Math.Min(batch, mesh.FaceCount - start);
+            int count = Math.Min(Batch, mesh.FaceCount - start);
             for (int i = 0; i < count; i++)
             {
                 int f = start + i, o = i * 13;
@@ -171,7 +171,7 @@ public static class Ply
         }
         if (format is null) throw new InvalidDataException($"{name}: PLY header has no format line");
 
-        IValueSource source = format == "ascii" ? new AsciiSource(stream, name) : new BinarySource(stream, name);
+        using IValueSource source = format == "ascii" ? new AsciiSource(stream, name) : new BinarySource(stream, name);
         float[]? vertices = null;
         byte[]? colors = null;
         int[]? faces = null;
@@ -273,15 +273,18 @@ public static class Ply
             }
     }
 
-    interface IValueSource
+    // Disposing a source leaves the caller's stream open: the caller owns it.
+    interface IValueSource : IDisposable
     {
         double Next(Scalar type);
     }
 
     sealed class BinarySource(Stream stream, string name) : IValueSource
     {
-        readonly BufferedStream s = new(stream, 1 << 16);
-        readonly byte[] buf = new byte[8];
+        readonly BufferedStream _s = new(new NonClosingStream(stream), 1 << 16);
+
+        public void Dispose() => _s.Dispose();
+        readonly byte[] _buf = new byte[8];
 
         public double Next(Scalar type)
         {
@@ -289,15 +292,15 @@ public static class Ply
             int read = 0;
             while (read < size)
             {
-                int r = s.Read(buf, read, size - read);
+                int r = _s.Read(_buf, read, size - read);
                 if (r <= 0) throw new InvalidDataException($"{name}: PLY body is truncated");
                 read += r;
             }
-            var span = buf.AsSpan(0, size);
+            var span = _buf.AsSpan(0, size);
             return type switch
             {
-                Scalar.Int8 => (sbyte)buf[0],
-                Scalar.UInt8 => buf[0],
+                Scalar.Int8 => (sbyte)_buf[0],
+                Scalar.UInt8 => _buf[0],
                 Scalar.Int16 => BinaryPrimitives.ReadInt16LittleEndian(span),
                 Scalar.UInt16 => BinaryPrimitives.ReadUInt16LittleEndian(span),
                 Scalar.Int32 => BinaryPrimitives.ReadInt32LittleEndian(span),
@@ -310,21 +313,38 @@ public static class Ply
 
     sealed class AsciiSource(Stream stream, string name) : IValueSource
     {
-        readonly StreamReader reader = new(stream, Encoding.ASCII, false, 1 << 16, leaveOpen: true);
-        readonly StringBuilder token = new();
+        readonly StreamReader _reader = new(stream, Encoding.ASCII, false, 1 << 16, leaveOpen: true);
+        readonly StringBuilder _token = new();
+
+        public void Dispose() => _reader.Dispose();
 
         public double Next(Scalar type)
         {
-            token.Clear();
+            _token.Clear();
             int c;
-            while ((c = reader.Read()) >= 0 && char.IsWhiteSpace((char)c)) { }
+            while ((c = _reader.Read()) >= 0 && char.IsWhiteSpace((char)c)) { }
             if (c < 0) throw new InvalidDataException($"{name}: PLY body is truncated");
-            do token.Append((char)c);
-            while ((c = reader.Read()) >= 0 && !char.IsWhiteSpace((char)c));
-            string t = token.ToString();
+            do _token.Append((char)c);
+            while ((c = _reader.Read()) >= 0 && !char.IsWhiteSpace((char)c));
+            string t = _token.ToString();
             if (!double.TryParse(t, NumberStyles.Float, CultureInfo.InvariantCulture, out double v))
                 throw new InvalidDataException($"{name}: bad PLY number '{t}'");
             return type is Scalar.Float32 or Scalar.Float64 ? v : Math.Truncate(v);
         }
+    }
+
+    /// <summary>A view of a stream whose Dispose leaves the stream open (BufferedStream has no leaveOpen).</summary>
+    sealed class NonClosingStream(Stream inner) : Stream
+    {
+        public override bool CanRead => inner.CanRead;
+        public override bool CanSeek => inner.CanSeek;
+        public override bool CanWrite => false;
+        public override long Length => inner.Length;
+        public override long Position { get => inner.Position; set => inner.Position = value; }
+        public override void Flush() { }
+        public override int Read(byte[] buffer, int offset, int count) => inner.Read(buffer, offset, count);
+        public override long Seek(long offset, SeekOrigin origin) => inner.Seek(offset, origin);
+        public override void SetLength(long value) => throw new NotSupportedException();
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
     }
 }

@@ -71,35 +71,35 @@ public static class MarchingCubes
     sealed class SlabSampler(Func<float[], float[]> sdf, int n, (double X, double Y, double Z) origin,
         (double X, double Y, double Z) spacing, int chunkPoints)
     {
-        readonly int sliceSize = n * n;
-        float[]? pending;       // values of slices [pendingFirst, pendingFirst + pendingCount)
-        int pendingFirst = -1, pendingCount;
+        readonly int _sliceSize = n * n;
+        float[]? _pending;       // values of slices [pendingFirst, pendingFirst + pendingCount)
+        int _pendingFirst = -1, _pendingCount;
 
         public void Fill(int ix, float[] dest)
         {
-            if (pending is not null && ix >= pendingFirst && ix < pendingFirst + pendingCount)
+            if (_pending is not null && ix >= _pendingFirst && ix < _pendingFirst + _pendingCount)
             {
-                Array.Copy(pending, (long)(ix - pendingFirst) * sliceSize, dest, 0, sliceSize);
+                Array.Copy(_pending, (long)(ix - _pendingFirst) * _sliceSize, dest, 0, _sliceSize);
                 return;
             }
-            int slicesPerCall = Math.Max(1, chunkPoints / sliceSize);
+            int slicesPerCall = Math.Max(1, chunkPoints / _sliceSize);
             if (slicesPerCall == 1)
             {
-                pending = null;
+                _pending = null;
                 // Slice larger than a chunk: evaluate it in chunk-sized pieces straight into dest.
-                for (int start = 0; start < sliceSize; start += chunkPoints)
+                for (int start = 0; start < _sliceSize; start += chunkPoints)
                 {
-                    int count = Math.Min(chunkPoints, sliceSize - start);
+                    int count = Math.Min(chunkPoints, _sliceSize - start);
                     var values = Evaluate(ix, start, count);
                     Array.Copy(values, 0, dest, start, count);
                 }
                 return;
             }
             int slices = Math.Min(slicesPerCall, n - ix);
-            pendingFirst = ix;
-            pendingCount = slices;
-            pending = Evaluate(ix, 0, slices * sliceSize);
-            Array.Copy(pending, 0, dest, 0, sliceSize);
+            _pendingFirst = ix;
+            _pendingCount = slices;
+            _pending = Evaluate(ix, 0, slices * _sliceSize);
+            Array.Copy(_pending, 0, dest, 0, _sliceSize);
         }
 
         /// <summary>Evaluates <paramref name="count"/> grid points starting at flat index firstIx * n² + start.</summary>
@@ -109,7 +109,7 @@ public static class MarchingCubes
             for (int k = 0; k < count; k++)
             {
                 int flat = start + k;
-                int ix = firstIx + flat / sliceSize, rem = flat % sliceSize;
+                int ix = firstIx + flat / _sliceSize, rem = flat % _sliceSize;
                 int iy = rem / n, iz = rem % n;
                 pts[k * 3] = GridCoordinate(origin.X, spacing.X, ix);
                 pts[k * 3 + 1] = GridCoordinate(origin.Y, spacing.Y, iy);

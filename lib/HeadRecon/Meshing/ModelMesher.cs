@@ -26,7 +26,7 @@ public static class ModelMesher
                 using var scope = NewDisposeScope();
                 using var _ = no_grad();
                 var p = tensor(points, [points.Length / 3, 3]).to(device);
-                var s = source == MeshSource.Template ? model.deform_temp_geo_network.TemplateSdf(p) : model.SdfValues(p, code);
+                var s = source == MeshSource.Template ? model.DeformTempGeoNetwork.TemplateSdf(p) : model.SdfValues(p, code);
                 return s.reshape(-1).cpu().data<float>().ToArray();
             }, [min, min, min], [max, max, max], resolution, chunkPoints);
         }

@@ -26,10 +26,10 @@ public sealed record ParameterGroup(string Name, IReadOnlyList<(string Name, Par
 /// </remarks>
 public abstract class HeadModel : nn.Module
 {
-    public readonly DeformedTemplateField deform_temp_geo_network;
-    public readonly LaplaceDensity density;
-    public readonly Embedding id_shape_embedding;
-    public readonly Embedding id_color_embedding;
+    public DeformedTemplateField DeformTempGeoNetwork { get; }
+    public LaplaceDensity Density { get; }
+    public Embedding IdShapeEmbedding { get; }
+    public Embedding IdColorEmbedding { get; }
 
     readonly OccupancyGridSet _occupancy;
 
@@ -39,14 +39,14 @@ public abstract class HeadModel : nn.Module
         Options = o;
         Window = window;
         _occupancy = new OccupancyGridSet(o.RaySampler.OccupancyGrid);
-        deform_temp_geo_network = new DeformedTemplateField(o.DeformTempGeoNetwork, o.TemplateFeatureDim, o.DimIdentityShape, window.InitialAlpha);
-        density = new LaplaceDensity(o.Density);
-        id_shape_embedding = nn.Embedding(o.NumIdentity, o.DimIdentityShape);
-        id_color_embedding = nn.Embedding(o.NumIdentity, o.DimIdentityColor);
+        DeformTempGeoNetwork = new DeformedTemplateField(o.DeformTempGeoNetwork, o.TemplateFeatureDim, o.DimIdentityShape, window.InitialAlpha);
+        Density = new LaplaceDensity(o.Density);
+        IdShapeEmbedding = nn.Embedding(o.NumIdentity, o.DimIdentityShape);
+        IdColorEmbedding = nn.Embedding(o.NumIdentity, o.DimIdentityColor);
         using (no_grad())
         {
-            nn.init.normal_(id_shape_embedding.weight!, 0.0, 0.01);
-            nn.init.normal_(id_color_embedding.weight!, 0.0, 0.01);
+            nn.init.normal_(IdShapeEmbedding.weight!, 0.0, 0.01);
+            nn.init.normal_(IdColorEmbedding.weight!, 0.0, 0.01);
         }
         Sampler = new ErrorBoundedSampler(o.RaySampler, o.SceneBoundingSphere);
         Background = tensor(o.BgColor.Select(v => (float)v).ToArray());
@@ -54,10 +54,10 @@ public abstract class HeadModel : nn.Module
         SdfBoundingSphere = o.WhiteBkgd ? 0.0 : o.SceneBoundingSphere;
         SphereScale = o.DeformTempGeoNetwork.ImplicitNetwork.SphereScale;
         NumericalSdfGradient = o.SdfGradient == "numerical";
-        register_module("deform_temp_geo_network", deform_temp_geo_network);
-        register_module("density", density);
-        register_module("id_shape_embedding", id_shape_embedding);
-        register_module("id_color_embedding", id_color_embedding);
+        register_module("deform_temp_geo_network", DeformTempGeoNetwork);
+        register_module("density", Density);
+        register_module("id_shape_embedding", IdShapeEmbedding);
+        register_module("id_color_embedding", IdColorEmbedding);
     }
 
     public ModelOptions Options { get; }
@@ -83,19 +83,19 @@ public abstract class HeadModel : nn.Module
 
     /// <summary>All positional encoders, so the window schedule moves them together.</summary>
     public virtual IEnumerable<PositionalEncoding> Encodings =>
-        [deform_temp_geo_network.deform_net.Encoding, deform_temp_geo_network.implicit_net.Encoding, Color.PointEncoding, Color.ViewEncoding];
+        [DeformTempGeoNetwork.DeformNet.Encoding, DeformTempGeoNetwork.ImplicitNet.Encoding, Color.PointEncoding, Color.ViewEncoding];
 
     // ---------------------------------------------------------------- training contract
 
     /// <summary>The modules of each parameter group, in the order the groups are listed: every parameter belongs to exactly one.</summary>
     protected virtual IEnumerable<(string Group, nn.Module Module)> GroupModules() =>
     [
-        ("template", deform_temp_geo_network.implicit_net),
-        ("deformation", deform_temp_geo_network.deform_net),
+        ("template", DeformTempGeoNetwork.ImplicitNet),
+        ("deformation", DeformTempGeoNetwork.DeformNet),
         ("color", Color),
-        ("codes", id_shape_embedding),
-        ("codes", id_color_embedding),
-        ("density", density),
+        ("codes", IdShapeEmbedding),
+        ("codes", IdColorEmbedding),
+        ("density", Density),
     ];
 
     /// <summary>This stage's parameter groups (nerfstudio's get_param_groups), each with its parameters in the model's order.</summary>
@@ -157,10 +157,25 @@ public abstract class HeadModel : nn.Module
     public void RestoreScheduleState(IEnumerable<string> members, Func<string, byte[]> read, string source) =>
         _occupancy.Restore(members, read, source, Background.device);
 
-    public (Tensor Shape, Tensor Color) Codes(Tensor identity) => (id_shape_embedding.forward(identity), id_color_embedding.forward(identity));
+    public (Tensor Shape, Tensor Color) Codes(Tensor identity) => (IdShapeEmbedding.forward(identity), IdColorEmbedding.forward(identity));
+
+    /// <summary>
+    /// Both codes (1 × dim each, detached) by name: "zero", "mean" (over every identity slot) or an identity index,
+    /// as the alignment and notebooks choose a starting code for a person the template has not seen.
+    /// </summary>
+    public (Tensor Shape, Tensor Color) Codes(string code)
+    {
+        var ws = IdShapeEmbedding.weight!.detach();
+        var wc = IdColorEmbedding.weight!.detach();
+        if (code == "zero") return (zeros(1, ws.shape[1], device: ws.device), zeros(1, wc.shape[1], device: wc.device));
+        if (code == "mean") return (ws.mean([0], keepdim: true), wc.mean([0], keepdim: true));
+        if (int.TryParse(code, System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out int i) && i >= 0 && i < ws.shape[0])
+            return (ws.narrow(0, i, 1), wc.narrow(0, i, 1));
+        throw new ArgumentException($"code '{code}': expected zero, mean or an identity index < {ws.shape[0]}");
+    }
 
     /// <summary>The shape code z_s of one identity (1, D), detached: what marching cubes, slices and analyses evaluate the SDF with.</summary>
-    public Tensor ShapeCode(long identity) => id_shape_embedding.forward(tensor(new[] { identity }, device: Background.device)).detach();
+    public Tensor ShapeCode(long identity) => IdShapeEmbedding.forward(tensor(new[] { identity }, device: Background.device)).detach();
 
     /// <summary>The final SDF at points (M, 3) for one identity's shape code, without gradients bookkeeping:
     /// what the sampler and marching cubes query.</summary>
@@ -198,7 +213,7 @@ public abstract class HeadModel : nn.Module
         return _occupancy.For(identity, step =>
         {
             var code = shapeCode.detach();
-            double beta = density.GetBeta().item<float>();
+            double beta = Density.GetBeta().item<float>();
             return OccupancyGrid.Build(Options.RaySampler.OccupancyGrid, p => SdfValues(p, code), shapeCode.device, step, Options.RaySampler.SdfChunk, beta);
         });
     }
@@ -215,7 +230,7 @@ public abstract class HeadModel : nn.Module
         // Reading the identity index syncs with the device: only when a grid is used and the caller did not give it.
         if (OccupancyGridEnabled && OccupancyGridFor(identityIndex ?? identity.reshape(-1)[0].item<long>(), shapeCode) is { } grid)
             intervals = grid.Intervals(camLoc, rayDirs, Sampler.Near, Sampler.Far);
-        return Sampler.Sample(rayDirs, camLoc, p => SdfValues(p, shapeCode), density.GetBeta(), training, generator, intervals);
+        return Sampler.Sample(rayDirs, camLoc, p => SdfValues(p, shapeCode), Density.GetBeta(), training, generator, intervals);
     }
 
     /// <summary>The coarse geometry on the 7-point stencil of <see cref="NumericalGradient"/> (model.sdf_gradient =
@@ -231,7 +246,7 @@ public abstract class HeadModel : nn.Module
     {
         double h = Options.NumericalGradientStep;
         var xs = NumericalGradient.Stencil(points.detach(), h);
-        var g = deform_temp_geo_network.Evaluate(xs, shapeCode);
+        var g = DeformTempGeoNetwork.Evaluate(xs, shapeCode);
         var sdf1 = ClampToSceneSphere(g.Sdf, xs);
         return new StencilGeometry(xs, g, sdf1, NumericalGradient.Gradient(sdf1, h), training ? NumericalGradient.Gradient(g.DeltaX, h) : null, h);
     }
@@ -245,7 +260,7 @@ public abstract class HeadModel : nn.Module
     }
 
     /// <summary>The layers of template and deformation, in the order a gradient of s₁ passes them.</summary>
-    protected LayerStack[] CoarsePath => [deform_temp_geo_network.implicit_net.Layers, deform_temp_geo_network.deform_net.Layers];
+    protected LayerStack[] CoarsePath => [DeformTempGeoNetwork.ImplicitNet.Layers, DeformTempGeoNetwork.DeformNet.Layers];
 
     /// <summary>Renders a batch of pixels of one image: samples, geometry, colour, weights and every loss input.</summary>
     /// <param name="fixedZVals">(R, S) depths to use instead of running the sampler (parity checks, debugging).</param>
@@ -282,7 +297,7 @@ public abstract class HeadModel : nn.Module
         using (enable_grad()) geo = EvaluateGeometry(points, shapeCode, train);
         var features = cat([geo.Features, colorCode.expand(points.shape[0], colorCode.shape[1])], 1);
         var rgbSamples = Color.forward(points, geo.Normals, dirsFlat, features);
-        var weights = VolumeRenderer.Weights(zVals, density.forward(geo.Sdf), limited);
+        var weights = VolumeRenderer.Weights(zVals, Density.forward(geo.Sdf), limited);
         var rgb = VolumeRenderer.Composite(weights, rgbSamples);
         if (Options.WhiteBkgd) rgb = VolumeRenderer.WithBackground(rgb, weights, Background.to(rgb.device));
 

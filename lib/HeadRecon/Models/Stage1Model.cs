@@ -11,17 +11,17 @@ namespace HeadRecon.Models;
 /// </summary>
 internal sealed class Stage1Model : HeadModel
 {
-    public readonly ColorField rendering_network;
+    public ColorField RenderingNetwork { get; }
 
     /// <param name="window">the PE window schedule (default: the original's fixed α of model.pe_alpha).</param>
     public Stage1Model(ModelOptions o, EncodingWindow? window = null) : base(o, window ?? EncodingWindow.Fixed(o.PeAlpha), "Stage1Model")
     {
         int featureDim = o.DeformTempGeoNetwork.DeformNetwork.DeformFeatureDim + o.TemplateFeatureDim + o.DimIdentityColor;
-        rendering_network = new ColorField(o.RenderingNetwork, featureDim, "rendering_network", Window.InitialAlpha);
-        register_module("rendering_network", rendering_network);
+        RenderingNetwork = new ColorField(o.RenderingNetwork, featureDim, "rendering_network", Window.InitialAlpha);
+        register_module("rendering_network", RenderingNetwork);
     }
 
-    public override ColorField Color => rendering_network;
+    public override ColorField Color => RenderingNetwork;
 
     public override bool ColorFromTemplateFeatures => true;
 
@@ -36,7 +36,7 @@ internal sealed class Stage1Model : HeadModel
 
     public override Tensor SdfValues(Tensor points, Tensor shapeCode)
     {
-        var g = deform_temp_geo_network.Evaluate(points, shapeCode);
+        var g = DeformTempGeoNetwork.Evaluate(points, shapeCode);
         return ClampToSceneSphere(g.Sdf, points);
     }
 
@@ -44,10 +44,10 @@ internal sealed class Stage1Model : HeadModel
     {
         if (NumericalSdfGradient) return EvaluateGeometryNumerically(points, shapeCode, training);
         var x = points.detach().requires_grad_(true);
-        var g = deform_temp_geo_network.Evaluate(x, shapeCode);
+        var g = DeformTempGeoNetwork.Evaluate(x, shapeCode);
         var sdf = ClampToSceneSphere(g.Sdf, x);
         var gradients = Gradient(sdf, x, createGraph: training, CoarsePath);
-        var gradDeform = training ? Gradient(g.DeltaX, x, createGraph: true, deform_temp_geo_network.deform_net.Layers) : null;
+        var gradDeform = training ? Gradient(g.DeltaX, x, createGraph: true, DeformTempGeoNetwork.DeformNet.Layers) : null;
         return new GeometrySample(sdf, gradients, gradients, g.DeltaX, gradDeform, g.Features, null, null);
     }
 

@@ -13,21 +13,21 @@ namespace HeadRecon.Models;
 /// </summary>
 internal sealed class Stage2Model : HeadModel
 {
-    public readonly DisplacementField displacement_network;
-    public readonly ColorField res_rendering_network;
+    public DisplacementField DisplacementNetwork { get; }
+    public ColorField ResRenderingNetwork { get; }
 
     /// <param name="window">the PE window schedule (default: the original's fixed α of model.pe_alpha).</param>
     public Stage2Model(ModelOptions o, EncodingWindow? window = null) : base(o, window ?? EncodingWindow.Fixed(o.PeAlpha), "Stage2Model")
     {
         int geometryFeatureDim = o.DeformTempGeoNetwork.DeformNetwork.DeformFeatureDim + o.TemplateFeatureDim;
-        displacement_network = new DisplacementField(o.DisplacementNetwork, geometryFeatureDim, Window.InitialAlpha);
+        DisplacementNetwork = new DisplacementField(o.DisplacementNetwork, geometryFeatureDim, Window.InitialAlpha);
         int colorFeatureDim = geometryFeatureDim + o.DisplacementNetwork.DisplaceFeatureDim + o.DimIdentityColor;
-        res_rendering_network = new ColorField(o.RenderingNetwork, colorFeatureDim, "res_rendering_network", Window.InitialAlpha);
-        register_module("displacement_network", displacement_network);
-        register_module("res_rendering_network", res_rendering_network);
+        ResRenderingNetwork = new ColorField(o.RenderingNetwork, colorFeatureDim, "res_rendering_network", Window.InitialAlpha);
+        register_module("displacement_network", DisplacementNetwork);
+        register_module("res_rendering_network", ResRenderingNetwork);
     }
 
-    public override ColorField Color => res_rendering_network;
+    public override ColorField Color => ResRenderingNetwork;
 
     /// <summary>Its colour network also takes the displacement's features.</summary>
     public override bool ColorFromTemplateFeatures => false;
@@ -35,21 +35,21 @@ internal sealed class Stage2Model : HeadModel
     public override string Stage => "stage2";
 
     public override IEnumerable<Fields.PositionalEncoding> Encodings =>
-        displacement_network.Encoding is { } e ? base.Encodings.Append(e) : base.Encodings;
+        DisplacementNetwork.Encoding is { } e ? base.Encodings.Append(e) : base.Encodings;
 
-    protected override IEnumerable<(string Group, nn.Module Module)> GroupModules() => base.GroupModules().Append(("displacement", displacement_network));
+    protected override IEnumerable<(string Group, nn.Module Module)> GroupModules() => base.GroupModules().Append(("displacement", DisplacementNetwork));
 
     public override LossTerms Loss(RenderOutputs outputs, Tensor rgbGt, HeadLoss loss)
     {
         var g = outputs.Geometry;
-        const string why = "the displacement terms need a batch rendered by stage 2";
+        const string Why = "the displacement terms need a batch rendered by stage 2";
         var terms = new List<LossTerm>
         {
             loss.Rgb(outputs.RgbValues, rgbGt),
             loss.Eikonal(g.GradTheta),
-            loss.Displacement(g.DeltaSdf ?? throw new InvalidOperationException(why)),
+            loss.Displacement(g.DeltaSdf ?? throw new InvalidOperationException(Why)),
         };
-        if (Options.UseTvLoss) terms.Add(loss.DisplacementGradient(g.DeltaSdfGrad ?? throw new InvalidOperationException(why)));
+        if (Options.UseTvLoss) terms.Add(loss.DisplacementGradient(g.DeltaSdfGrad ?? throw new InvalidOperationException(Why)));
         terms.AddRange(CodeAndDeformationTerms(outputs, loss));
         return LossTerms.Sum(terms);
     }
@@ -59,18 +59,18 @@ internal sealed class Stage2Model : HeadModel
     public override void UpdateToStep(int iteration, int identities = 1)
     {
         base.UpdateToStep(iteration, identities);
-        if (displacement_network.HashGrid is { } grid)
+        if (DisplacementNetwork.HashGrid is { } grid)
             grid.ActiveLevels = HashGridEncoding.ScheduledLevels(Options.DisplacementNetwork.HashGrid, iteration);
     }
 
     public override Tensor DisplacementValues(Tensor points, Tensor shapeCode) =>
-        displacement_network.forward(points, deform_temp_geo_network.Evaluate(points, shapeCode).Features).narrow(1, 0, 1);
+        DisplacementNetwork.forward(points, DeformTempGeoNetwork.Evaluate(points, shapeCode).Features).narrow(1, 0, 1);
 
     /// <summary>The original's get_sdf_vals: the sphere clamp (if any) is applied after adding δ.</summary>
     public override Tensor SdfValues(Tensor points, Tensor shapeCode)
     {
-        var g = deform_temp_geo_network.Evaluate(points, shapeCode);
-        var delta = displacement_network.forward(points, g.Features).narrow(1, 0, 1);
+        var g = DeformTempGeoNetwork.Evaluate(points, shapeCode);
+        var delta = DisplacementNetwork.forward(points, g.Features).narrow(1, 0, 1);
         return ClampToSceneSphere(g.Sdf + delta, points);
     }
 
@@ -79,18 +79,18 @@ internal sealed class Stage2Model : HeadModel
     {
         if (NumericalSdfGradient) return EvaluateGeometryNumerically(points, shapeCode, training);
         var x = points.detach().requires_grad_(true);
-        var g = deform_temp_geo_network.Evaluate(x, shapeCode);
+        var g = DeformTempGeoNetwork.Evaluate(x, shapeCode);
         var sdf1 = ClampToSceneSphere(g.Sdf, x);
-        var disp = displacement_network.forward(x, g.Features);
+        var disp = DisplacementNetwork.forward(x, g.Features);
         var deltaSdf = disp.narrow(1, 0, 1);
         var finalSdf = sdf1 + deltaSdf;
         var gradTheta = Gradient(sdf1, x, createGraph: training, CoarsePath);
         // δ depends on x directly and through f_def and f_T: its gradient passes all three networks.
-        var deltaSdfGrad = Gradient(deltaSdf, x, createGraph: training, [displacement_network.Layers, .. CoarsePath]);
+        var deltaSdfGrad = Gradient(deltaSdf, x, createGraph: training, [DisplacementNetwork.Layers, .. CoarsePath]);
         // ∇(s₁ + δ) = ∇s₁ + ∇δ: one backward fewer than differentiating the sum separately.
         var normals = gradTheta + deltaSdfGrad;
-        var gradDeform = training ? Gradient(g.DeltaX, x, createGraph: true, deform_temp_geo_network.deform_net.Layers) : null;
-        var features = cat([g.Features, disp.narrow(1, 1, displacement_network.FeatureDim)], 1);
+        var gradDeform = training ? Gradient(g.DeltaX, x, createGraph: true, DeformTempGeoNetwork.DeformNet.Layers) : null;
+        var features = cat([g.Features, disp.narrow(1, 1, DisplacementNetwork.FeatureDim)], 1);
         return new GeometrySample(finalSdf, normals, gradTheta, g.DeltaX, gradDeform, features, deltaSdf, deltaSdfGrad);
     }
 
@@ -102,12 +102,12 @@ internal sealed class Stage2Model : HeadModel
         // Outside training only the normals (and the centre values) are used: no graph over 7× the points.
         using var noGrad = training ? null : no_grad();
         var c = EvaluateCoarseOnStencil(points, shapeCode, training);
-        var disp = displacement_network.forward(c.Points, c.Geometry.Features);
+        var disp = DisplacementNetwork.forward(c.Points, c.Geometry.Features);
         var deltaSdf = disp.narrow(1, 0, 1);
         var deltaSdfGrad = NumericalGradient.Gradient(deltaSdf, c.Step);
         var normals = c.GradTheta + deltaSdfGrad;
         var centreDelta = NumericalGradient.Centre(deltaSdf);
-        var features = cat([c.CentreFeatures, NumericalGradient.Centre(disp).narrow(1, 1, displacement_network.FeatureDim)], 1);
+        var features = cat([c.CentreFeatures, NumericalGradient.Centre(disp).narrow(1, 1, DisplacementNetwork.FeatureDim)], 1);
         return new GeometrySample(NumericalGradient.Centre(c.Sdf1) + centreDelta, normals, c.GradTheta, NumericalGradient.Centre(c.Geometry.DeltaX),
             c.GradDeform, features, centreDelta, deltaSdfGrad);
     }

@@ -129,13 +129,13 @@ public sealed class ErrorBoundedSampler
             notConverge = (beta.max() > beta0).item<bool>();
 
             Tensor bins = zVals, cdf;
-            int N;
+            int count;
             bool upsample = notConverge && totalIters < _o.MaxTotalIters;
             if (upsample)
             {
                 // More samples where the opacity error bound is large: N_samples_eval while training, N_samples at eval
                 // (what the original does; the reference z-values confirm it).
-                N = training ? _o.NSamplesEval : _o.NSamples;
+                count = training ? _o.NSamplesEval : _o.NSamples;
                 var bu = beta.unsqueeze(-1);
                 var errorPerSection = exp(-dStar / bu) * distsFull.narrow(1, 0, n - 1).pow(2.0) / (4 * bu.pow(2));
                 var errorIntegral = cumsum(errorPerSection, -1);
@@ -148,7 +148,7 @@ public sealed class ErrorBoundedSampler
             else
             {
                 // The final samples, distributed as the weights.
-                N = _o.NSamples;
+                count = _o.NSamples;
                 var pdf = weights.narrow(1, 0, n - 1) + 1e-5f;
                 pdf = pdf / sum(pdf, -1, true);
                 cdf = cumsum(pdf, -1);
@@ -156,8 +156,8 @@ public sealed class ErrorBoundedSampler
             }
 
             Tensor u = upsample || !training
-                ? linspace(0.0, 1.0, N, device: device).unsqueeze(0).repeat(cdf.shape[0], 1)
-                : RandomDraws.Uniform([cdf.shape[0], N], generator, device);
+                ? linspace(0.0, 1.0, count, device: device).unsqueeze(0).repeat(cdf.shape[0], 1)
+                : RandomDraws.Uniform([cdf.shape[0], count], generator, device);
             u = u.contiguous();
             samples = InvertCdf(cdf, bins, u);
 

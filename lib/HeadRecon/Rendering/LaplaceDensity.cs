@@ -1,5 +1,6 @@
 using HeadRecon.Config;
 using TorchSharp.Modules;
+using TorchSharp.Utils;
 using static TorchSharp.torch;
 
 namespace HeadRecon.Rendering;
@@ -11,7 +12,11 @@ namespace HeadRecon.Rendering;
 /// </summary>
 public sealed class LaplaceDensity : nn.Module<Tensor, Tensor>
 {
-    public Parameter beta;
+    // Parameters are private fields named for TorchSharp by the original's PyTorch names: Module.to() replaces a moved
+    // parameter and writes the new one back into the field whose component name matches, so without the attribute
+    // the field would keep the old, disposed tensor.
+    [ComponentName(Name = "beta")] Parameter _beta;
+    public Parameter Beta => _beta;
     public double BetaMin { get; }
 
     public LaplaceDensity(DensityOptions o) : this(o.ParamsInit.Beta, o.BetaMin) { }
@@ -19,11 +24,11 @@ public sealed class LaplaceDensity : nn.Module<Tensor, Tensor>
     public LaplaceDensity(double betaInit, double betaMin) : base("density")
     {
         BetaMin = betaMin;
-        beta = new Parameter(tensor((float)betaInit));
-        RegisterComponents();
+        _beta = new Parameter(tensor((float)betaInit));
+        register_parameter("beta", _beta);
     }
 
-    public Tensor GetBeta() => beta.abs() + BetaMin;
+    public Tensor GetBeta() => Beta.abs() + BetaMin;
 
     public override Tensor forward(Tensor sdf) => Density(sdf, GetBeta());
 

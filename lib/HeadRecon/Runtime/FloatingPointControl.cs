@@ -17,7 +17,7 @@ public static unsafe class FloatingPointControl
 
     static delegate* unmanaged<uint> s_get;
     static delegate* unmanaged<uint, void> s_set;
-    static readonly object s_lock = new();
+    static readonly object Gate = new();
 
     public static bool IsSupported => RuntimeInformation.ProcessArchitecture == Architecture.X64 && Sse.IsSupported && OperatingSystem.IsLinux();
 
@@ -44,7 +44,7 @@ public static unsafe class FloatingPointControl
     {
         if (!IsSupported) return false;
         if (s_get != null) return true;
-        lock (s_lock)
+        lock (Gate)
         {
             if (s_get != null) return true;
             // get: stmxcsr [rsp-4]; mov eax,[rsp-4]; ret      set: mov [rsp-4],edi; ldmxcsr [rsp-4]; ret

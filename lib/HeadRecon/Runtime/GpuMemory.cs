@@ -15,7 +15,7 @@ public sealed record GpuMemoryUse(int Device, double UsedMegabytes, double Total
 public static unsafe class GpuMemory
 {
     static readonly string[] CudaRuntimeNames = ["libcudart.so.13", "libcudart.so.12", "libcudart.so.11.0", "libcudart.so"];
-    static readonly object s_lock = new();
+    static readonly object Gate = new();
     static bool s_resolved;
     static delegate* unmanaged<int, int> s_setDevice;
     static delegate* unmanaged<nuint*, nuint*, int> s_memGetInfo;
@@ -26,7 +26,7 @@ public static unsafe class GpuMemory
         if (device.type != TorchSharp.DeviceType.CUDA || !Resolve()) return null;
         int index = Math.Max(0, device.index);
         nuint free, total;
-        lock (s_lock)
+        lock (Gate)
         {
             if (s_setDevice(index) != 0 || s_memGetInfo(&free, &total) != 0) return null;
         }
@@ -36,7 +36,7 @@ public static unsafe class GpuMemory
 
     static bool Resolve()
     {
-        lock (s_lock)
+        lock (Gate)
         {
             if (s_resolved) return s_memGetInfo != null;
             s_resolved = true;

@@ -26,7 +26,7 @@ public static unsafe class MklCodePath
     const string SymbolIntelCpu = "mkl_serv_intel_cpu_true";
     static readonly string[] VmlDetectors = ["mkl_vml_serv_cpu_detect", "mkl_vml_serv_cpu_detect_legacy"];
 
-    static readonly object s_lock = new();
+    static readonly object Gate = new();
 
     /// <summary>True once the GOT slot points at the stub.</summary>
     public static bool Enabled { get; private set; }
@@ -37,7 +37,7 @@ public static unsafe class MklCodePath
     /// <summary>Leaves MKL as it is for this process, with <paramref name="reason"/> as the status (no effect once applied).</summary>
     public static void Skip(string reason)
     {
-        lock (s_lock)
+        lock (Gate)
         {
             if (Status == "not attempted") Status = reason;
         }
@@ -46,7 +46,7 @@ public static unsafe class MklCodePath
     /// <summary>Applies the change once per process; must run after libtorch is loaded and before the first matrix product.</summary>
     public static void Apply()
     {
-        lock (s_lock)
+        lock (Gate)
         {
             if (Status != "not attempted") return;
             try
@@ -156,7 +156,7 @@ public static unsafe class MklCodePath
         if (original < 0) return false;
         if ((original & PROT_WRITE) == 0 && mprotect(page, 4096, original | PROT_WRITE) != 0) return false;
         *(nint*)address = value;
-        if ((original & PROT_WRITE) == 0) mprotect(page, 4096, original);
+        if ((original & PROT_WRITE) == 0) _ = mprotect(page, 4096, original); // restoring read-only is best effort: the patch is in
         return true;
     }
 

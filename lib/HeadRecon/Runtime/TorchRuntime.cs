@@ -12,7 +12,7 @@ namespace HeadRecon.Runtime;
 /// </summary>
 public static class TorchRuntime
 {
-    static readonly object s_lock = new();
+    static readonly object Gate = new();
     static bool s_initialized;
 
     /// <summary>Environment variables that only take effect when set before the process starts, from Runtime/launch.env
@@ -46,7 +46,7 @@ public static class TorchRuntime
     {
         // MXCSR is per thread: set it on every calling thread (cheap), not only the first one.
         bool ftz = FloatingPointControl.SetFlushDenormals(true);
-        lock (s_lock)
+        lock (Gate)
         {
             if (s_initialized)
             {

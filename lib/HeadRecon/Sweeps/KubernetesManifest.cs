@@ -47,7 +47,7 @@ public static class KubernetesManifest
     public static string Yaml(SweepPlan plan, string device, string workDir)
     {
         var sb = new StringBuilder();
-        sb.AppendLine($"# headrecon sweep {plan.Spec.Name}: {plan.Runs.Count} runs as a Kubernetes Indexed Job (pod i = run i of `headrecon sweep plan {plan.Spec.File}`).");
+        sb.AppendLine(CultureInfo.InvariantCulture, $"# headrecon sweep {plan.Spec.Name}: {plan.Runs.Count} runs as a Kubernetes Indexed Job (pod i = run i of `headrecon sweep plan {plan.Spec.File}`).");
         sb.AppendLine("# Written by `headrecon sweep run --emit k8s`; apply with kubectl apply -f THIS_FILE.");
         bool first = true;
         foreach (var doc in Documents(plan, device, workDir))

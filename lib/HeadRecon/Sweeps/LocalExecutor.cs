@@ -110,8 +110,8 @@ public static class LocalExecutor
             if (p.HasExited) return;
         }
         catch (InvalidOperationException) { return; } // not started
-        const int esrch = 3; // exited meanwhile
-        if (Kill(p.Id, 15) != 0 && Marshal.GetLastPInvokeError() is int errno and not esrch)
+        const int Esrch = 3; // exited meanwhile
+        if (Kill(p.Id, 15) != 0 && Marshal.GetLastPInvokeError() is int errno and not Esrch)
             throw new IOException($"kill -TERM {p.Id}: errno {errno}");
     }
 }

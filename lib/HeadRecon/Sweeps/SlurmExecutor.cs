@@ -86,7 +86,7 @@ public static class SlurmExecutor
         sb.AppendLine();
         sb.AppendLine("set -uo pipefail");
         foreach (var line in s.Setup) sb.AppendLine(line);
-        foreach (var (k, v) in Runtime.TorchRuntime.LaunchEnvironment) sb.AppendLine($"export {k}={v}");
+        foreach (var (k, v) in Runtime.TorchRuntime.LaunchEnvironment) sb.AppendLine(CultureInfo.InvariantCulture, $"export {k}={v}");
         sb.AppendLine("export HEADRECON_NO_RELAUNCH=1 HEADRECON_THREADS=\"${SLURM_CPUS_PER_TASK:-1}\"");
         sb.AppendLine();
         sb.AppendLine("# USR1 (time limit near): stop with a checkpoint, then requeue; TERM (scancel, preemption): stop with a checkpoint.");
@@ -95,11 +95,11 @@ public static class SlurmExecutor
         sb.AppendLine("trap 'kill -TERM \"$task\" 2>/dev/null' TERM");
         // An array task finds its run from SLURM_ARRAY_TASK_ID; --plan makes it refuse a sweep file edited since submission.
         string which = indices is null ? $" --name {SweepPlan.Stage1Name}" : "";
-        sb.AppendLine($"{taskCommand} sweep task {Quote(plan.Spec.File)}{which} --plan {plan.Hash} --device {Quote(device)} &");
+        sb.AppendLine(CultureInfo.InvariantCulture, $"{taskCommand} sweep task {Quote(plan.Spec.File)}{which} --plan {plan.Hash} --device {Quote(device)} &");
         sb.AppendLine("task=$!");
         sb.AppendLine("# wait returns early when a trapped signal arrives: wait again until the task has exited.");
         sb.AppendLine("while :; do wait \"$task\"; rc=$?; kill -0 \"$task\" 2>/dev/null || break; done");
-        sb.AppendLine($"if [[ $rc -eq {StoppedExitCode} && $requeue -eq 1 ]]; then scontrol requeue \"$SLURM_JOB_ID\"; fi");
+        sb.AppendLine(CultureInfo.InvariantCulture, $"if [[ $rc -eq {StoppedExitCode} && $requeue -eq 1 ]]; then scontrol requeue \"$SLURM_JOB_ID\"; fi");
         sb.AppendLine("exit $rc");
         return sb.ToString();
     }

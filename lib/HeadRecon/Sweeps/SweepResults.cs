@@ -81,7 +81,7 @@ public static class SweepResults
         var sb = new StringBuilder();
         int done = rows.Count(r => r.State == RunState.Done);
         sb.AppendLine(CultureInfo.InvariantCulture, $"# Sweep {plan.Spec.Name}: {done} of {rows.Count} runs done").AppendLine();
-        sb.AppendLine($"Base configuration `{plan.Spec.BaseConf}`, runs in `{plan.Spec.OutDir}`. Training metrics (train_*) are the mean of the last {SweepTask.FinalWindow} logged iterations.").AppendLine();
+        sb.AppendLine(CultureInfo.InvariantCulture, $"Base configuration `{plan.Spec.BaseConf}`, runs in `{plan.Spec.OutDir}`. Training metrics (train_*) are the mean of the last {SweepTask.FinalWindow} logged iterations.").AppendLine();
         // Empty columns (e.g. eval_error when every evaluation worked) are left out of the Markdown; the CSV keeps them.
         var keep = Enumerable.Range(0, columns.Count).Where(i => table.Any(row => row[i].Length > 0)).ToList();
         sb.AppendLine("| " + string.Join(" | ", keep.Select(i => columns[i])) + " |");
@@ -89,7 +89,7 @@ public static class SweepResults
         foreach (var row in table)
             sb.AppendLine("| " + string.Join(" | ", keep.Select(i => Short(row[i]).Replace("|", "\\|"))) + " |");
         if (metric is not null)
-            sb.AppendLine().AppendLine($"![{metric} per run](results.png)").AppendLine().AppendLine($"results.png: {metric} per run, bar i = index i, one colour per {(plan.Runs.Any(r => r.Settings.Any(s => s.Column == "variant")) ? "variant" : "value of the first setting")}.");
+            sb.AppendLine().AppendLine(CultureInfo.InvariantCulture, $"![{metric} per run](results.png)").AppendLine().AppendLine(CultureInfo.InvariantCulture, $"results.png: {metric} per run, bar i = index i, one colour per {(plan.Runs.Any(r => r.Settings.Any(s => s.Column == "variant")) ? "variant" : "value of the first setting")}.");
         return sb.ToString();
     }
 

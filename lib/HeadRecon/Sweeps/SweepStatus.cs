@@ -135,7 +135,7 @@ public static class SweepStatus
         var sb = new StringBuilder();
         sb.AppendLine(CultureInfo.InvariantCulture, $"sweep {plan.Spec.Name}: {statuses.Count} runs — {counts[RunState.Done]} done, {counts[RunState.Running]} running, {counts[RunState.Pending]} pending, {counts[RunState.Failed]} failed");
         int w = Math.Max(4, statuses.Max(s => s.Run.Name.Length));
-        sb.AppendLine($"{"index",-6} {"name".PadRight(w)} {"state",-8} {"iteration",-12} detail");
+        sb.AppendLine(CultureInfo.InvariantCulture, $"{"index",-6} {"name".PadRight(w)} {"state",-8} {"iteration",-12} detail");
         foreach (var s in statuses)
             sb.AppendLine($"{(s.Run.IsStage1 ? "-" : s.Run.Index.ToString(CultureInfo.InvariantCulture)),-6} {s.Run.Name.PadRight(w)} {s.State.ToString().ToLowerInvariant(),-8} {s.Progress,-12} {s.Detail}".TrimEnd());
         return sb.ToString();

@@ -25,6 +25,8 @@ public sealed record CheckpointMeta(int Iteration, int TotalIterations, string S
 /// </summary>
 public static class Checkpoint
 {
+    static readonly JsonSerializerOptions IndentedJson = new() { WriteIndented = true };
+
     public const string ModelPrefix = "param/";
     public const string MetaMember = "meta.json";
     public const string OptimizerMember = "optimizer.bin";
@@ -52,7 +54,7 @@ public static class Checkpoint
         }
         members.AddRange(extraMembers ?? []);
         var withHash = meta with { ContentSha256 = ContentHash(members) };
-        members.Add((MetaMember, JsonSerializer.SerializeToUtf8Bytes(withHash, new JsonSerializerOptions { WriteIndented = true })));
+        members.Add((MetaMember, JsonSerializer.SerializeToUtf8Bytes(withHash, IndentedJson)));
         AtomicFile.Write(path, fs =>
         {
             using var zip = new ZipArchive(fs, ZipArchiveMode.Create, leaveOpen: true);

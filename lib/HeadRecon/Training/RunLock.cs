@@ -51,7 +51,7 @@ public sealed class RunLock : IDisposable
         {
             int errno = Marshal.GetLastPInvokeError();
             string holder = ReadAll(fd);
-            close(fd);
+            _ = close(fd); // the lock failed; nothing to report if closing fails too
             if (errno == EWOULDBLOCK)
                 throw new RunLockedException(root, $"{root}: another process is writing to this run ({Describe(holder)}); wait for it to finish or stop it first");
             throw Failure(root, errno);
@@ -108,8 +108,8 @@ public sealed class RunLock : IDisposable
     {
         if (_fd >= 0)
         {
-            ftruncate(_fd, 0);
-            close(_fd);
+            _ = ftruncate(_fd, 0); // best effort on release: the holder line is informational
+            _ = close(_fd);
             _fd = -1;
         }
         if (_fallback is not null)

@@ -18,7 +18,7 @@ public static class TemplateLandmarks
     /// distribution), times <paramref name="camScale"/>.</summary>
     public static HeadLandmarks SyntheticFamilyMean(double camScale = 0.15, int identities = 30, int seed = 0)
     {
-        if (identities < 1) throw new ArgumentOutOfRangeException(nameof(identities));
+        ArgumentOutOfRangeException.ThrowIfLessThan(identities, 1);
         return Mean(Enumerable.Range(0, identities).Select(i => HeadParameters.Random(HeadFamily.CandidateSeed(seed, i), false)).ToList(), camScale);
     }
 

@@ -20,10 +20,10 @@ public static class LineChart
         double x0 = pts.Min(p => p.X), x1 = Math.Max(pts.Max(p => p.X), x0 + 1);
         double y0 = pts.Min(p => Tx(p.Y)), y1 = pts.Max(p => Tx(p.Y));
         if (y1 - y0 < 1e-12) { y0 -= 0.5; y1 += 0.5; }
-        const int m = 12;
+        const int M = 12;
         // Axes.
-        for (int x = m; x < width - m; x++) img[x, height - m] = new Rgb24(0, 0, 0);
-        for (int y = m; y <= height - m; y++) img[m, y] = new Rgb24(0, 0, 0);
+        for (int x = M; x < width - M; x++) img[x, height - M] = new Rgb24(0, 0, 0);
+        for (int y = M; y <= height - M; y++) img[M, y] = new Rgb24(0, 0, 0);
         for (int s = 0; s < series.Count; s++)
         {
             var color = Palette[s % Palette.Length];
@@ -31,15 +31,15 @@ public static class LineChart
             foreach (var (x, yv) in series[s].Points)
             {
                 if (!double.IsFinite(yv) || (logY && yv <= 0)) { prev = null; continue; }
-                int px = m + (int)Math.Round((x - x0) / (x1 - x0) * (width - 2 * m - 1));
-                int py = height - m - (int)Math.Round((Tx(yv) - y0) / (y1 - y0) * (height - 2 * m - 1));
+                int px = M + (int)Math.Round((x - x0) / (x1 - x0) * (width - 2 * M - 1));
+                int py = height - M - (int)Math.Round((Tx(yv) - y0) / (y1 - y0) * (height - 2 * M - 1));
                 if (prev is (int qx, int qy)) Line(img, qx, qy, px, py, color);
                 prev = (px, py);
             }
             // Legend swatch: a short bar per series in the top-right corner.
             for (int dx = 0; dx < 16; dx++)
                 for (int dy = 0; dy < 3; dy++)
-                    img[width - m - 20 + dx, m + 2 + s * 8 + dy] = color;
+                    img[width - M - 20 + dx, M + 2 + s * 8 + dy] = color;
         }
         return img;
     }

@@ -15,8 +15,8 @@ public static class ModelChecks
         var r = ctx.Reference(file);
         using var m = ReferenceModels.Load(r);
         ctx.Exact(r.Keys.Count(k => k.StartsWith("param/", StringComparison.Ordinal)), m.state_dict().Count, "parameter count");
-        ctx.Close(r.T("in/shape_code"), m.id_shape_embedding.forward(r.T("in/id")), 0, what: "shape code");
-        ctx.Equal(r["meta/beta"].Scalar(), m.density.GetBeta().item<float>(), 6, "beta");
+        ctx.Close(r.T("in/shape_code"), m.IdShapeEmbedding.forward(r.T("in/id")), 0, what: "shape code");
+        ctx.Equal(r["meta/beta"].Scalar(), m.Density.GetBeta().item<float>(), 6, "beta");
     }
 
     /// <summary>The template's outputs with the saved geometric-init parameters, atol 1e-4.</summary>
@@ -24,7 +24,7 @@ public static class ModelChecks
     {
         var r = ctx.Reference(file);
         using var m = ReferenceModels.Load(r);
-        ctx.Close(r.T("geoinit/implicit_out"), m.deform_temp_geo_network.implicit_net.forward(r.T("geoinit/x")), 1e-4, what: "geoinit/implicit_out");
+        ctx.Close(r.T("geoinit/implicit_out"), m.DeformTempGeoNetwork.ImplicitNet.forward(r.T("geoinit/x")), 1e-4, what: "geoinit/implicit_out");
     }
 
     /// <summary>Deformation, template, composed SDF, colour and (stage 2) displacement on fixed points: values atol 1e-4,
@@ -35,10 +35,10 @@ public static class ModelChecks
         using var m = ReferenceModels.Load(r);
         var x = r.T("pts/x");
         var code = r.T("in/shape_code");
-        var net = m.deform_temp_geo_network;
-        ctx.Close(r.T("pts/deform_out"), net.deform_net.forward(x, code), 1e-4, what: "deform_out");
-        ctx.Close(r.T("pts/ref_points"), x + net.deform_net.forward(x, code).narrow(1, 0, 3), 1e-4, what: "ref_points");
-        ctx.Close(r.T("pts/implicit_out"), net.implicit_net.forward(r.T("pts/ref_points")), 1e-4, what: "implicit_out");
+        var net = m.DeformTempGeoNetwork;
+        ctx.Close(r.T("pts/deform_out"), net.DeformNet.forward(x, code), 1e-4, what: "deform_out");
+        ctx.Close(r.T("pts/ref_points"), x + net.DeformNet.forward(x, code).narrow(1, 0, 3), 1e-4, what: "ref_points");
+        ctx.Close(r.T("pts/implicit_out"), net.ImplicitNet.forward(r.T("pts/ref_points")), 1e-4, what: "implicit_out");
         ctx.Close(r.T("pts/dtg_out"), net.forward(x, code), 1e-4, what: "dtg_out");
         ctx.Close(r.T("pts/get_sdf_vals"), m.SdfValues(x, code), 1e-4, what: "get_sdf_vals");
 
@@ -91,7 +91,7 @@ public static class ModelChecks
         var rays = dirs.reshape(-1, 3);
         var cam = camLoc.unsqueeze(1).repeat(1, rays.shape[0], 1).reshape(-1, 3);
         var code = r.T("in/shape_code");
-        return m.Sampler.Sample(rays, cam, p => m.SdfValues(p, code), m.density.GetBeta(), training: false).ZSamples;
+        return m.Sampler.Sample(rays, cam, p => m.SdfValues(p, code), m.Density.GetBeta(), training: false).ZSamples;
     }
 
     /// <summary>With the reference depths: points, deformation, weights, opacity, colours, normal map and SDF values,

@@ -65,16 +65,16 @@ public class PhotometricAlignmentTests(TinyTemplateFixture template, ITestOutput
         for (int r = 0; r < res; r++)
             for (int c = 0; c < res; c++) { uv[2 * (r * res + c)] = c; uv[2 * (r * res + c) + 1] = r; }
         var (o, d) = PinholeCamera.Compute(k, c2w, uv);
-        const int samples = 160;
-        var pts = new float[res * res * samples * 3];
+        const int Samples = 160;
+        var pts = new float[res * res * Samples * 3];
         for (int i = 0; i < res * res; i++)
-            for (int s = 0; s < samples; s++)
+            for (int s = 0; s < Samples; s++)
             {
-                double t = 0.8 + 0.8 * s / (samples - 1);
-                for (int a = 0; a < 3; a++) pts[3 * (i * samples + s) + a] = (float)(o[a] + t * d[3 * i + a]);
+                double t = 0.8 + 0.8 * s / (Samples - 1);
+                for (int a = 0; a < 3; a++) pts[3 * (i * Samples + s) + a] = (float)(o[a] + t * d[3 * i + a]);
             }
         using var noGrad = no_grad();
-        var sdf = model.SdfValues(tensor(pts, [pts.Length / 3, 3]), zeros(1, model.Options.DimIdentityShape)).reshape(res * res, samples);
+        var sdf = model.SdfValues(tensor(pts, [pts.Length / 3, 3]), zeros(1, model.Options.DimIdentityShape)).reshape(res * res, Samples);
         return sdf.amin([1]).lt(0).to(float32).data<float>().ToArray();
     }
 

@@ -27,15 +27,15 @@ public static class TinyTemplate
         var rng = new Random(seed);
         // A fixed pool of points with their exact SDF (half uniform in the head's box, half pulled onto the surface and
         // jittered), from which each step draws its batch: the analytic SDF is the expensive part.
-        const int pool = 12_000, batch = 2048;
-        var pts = new float[pool * 3];
-        var target = new float[pool];
-        Parallel.For(0, pool, i =>
+        const int Pool = 12_000, Batch = 2048;
+        var pts = new float[Pool * 3];
+        var target = new float[Pool];
+        Parallel.For(0, Pool, i =>
         {
             var r = new Random(seed * 100_003 + i);
             // Uniform points fill the whole meshing cube (±0.35 template units = ±2.33 head units), so no stray surface appears there.
-            const double cube = 0.35 / CamScale;
-            var q = new Vector3d(cube * (2 * r.NextDouble() - 1), cube * (2 * r.NextDouble() - 1), cube * (2 * r.NextDouble() - 1));
+            const double Cube = 0.35 / CamScale;
+            var q = new Vector3d(Cube * (2 * r.NextDouble() - 1), Cube * (2 * r.NextDouble() - 1), Cube * (2 * r.NextDouble() - 1));
             if (i % 2 == 1)
             {
                 q = new Vector3d(bmin.X + (bmax.X - bmin.X) * r.NextDouble(), bmin.Y + (bmax.Y - bmin.Y) * r.NextDouble(), bmin.Z + (bmax.Z - bmin.Z) * r.NextDouble());
@@ -45,17 +45,17 @@ public static class TinyTemplate
             pts[3 * i] = (float)(q.X * CamScale); pts[3 * i + 1] = (float)(q.Y * CamScale); pts[3 * i + 2] = (float)(q.Z * CamScale);
             target[i] = (float)(head.Distance(q) * CamScale);
         });
-        using var allPts = tensor(pts, [pool, 3]);
+        using var allPts = tensor(pts, [Pool, 3]);
         using var allTarget = tensor(target);
         using var code = zeros(1, conf.Model.DimIdentityShape);
-        var geometry = model.deform_temp_geo_network.parameters().ToList();
+        var geometry = model.DeformTempGeoNetwork.parameters().ToList();
         using (var opt = optim.Adam(geometry, 2e-3))
         {
             for (int it = 0; it < steps; it++)
             {
                 using var scope = NewDisposeScope();
-                var idx = tensor(Enumerable.Range(0, batch).Select(_ => (long)rng.Next(pool)).ToArray());
-                var sdf = model.deform_temp_geo_network.Evaluate(allPts.index_select(0, idx), code).Sdf.squeeze(1);
+                var idx = tensor(Enumerable.Range(0, Batch).Select(_ => (long)rng.Next(Pool)).ToArray());
+                var sdf = model.DeformTempGeoNetwork.Evaluate(allPts.index_select(0, idx), code).Sdf.squeeze(1);
                 var loss = (sdf - allTarget.index_select(0, idx)).abs().mean();
                 opt.zero_grad();
                 loss.backward();
@@ -64,9 +64,9 @@ public static class TinyTemplate
         }
         using (no_grad())
         {
-            model.id_shape_embedding.weight!.zero_();
-            model.id_color_embedding.weight!.zero_();
-            model.density.beta.fill_(0.002f);
+            model.IdShapeEmbedding.weight!.zero_();
+            model.IdColorEmbedding.weight!.zero_();
+            model.Density.Beta.fill_(0.002f);
         }
         using var run = RunFolder.Create(runDir, conf);
         Checkpoint.Save(run.LatestCheckpoint, model, null, new CheckpointMeta(steps, steps, "stage1", 0, seed, 1.0, "test"));

@@ -9,8 +9,8 @@ public class GroundTruthMeshTests
     [Fact]
     public void Marching_tetrahedra_sphere_is_watertight_outward_and_accurate()
     {
-        const double r = 0.7, voxel = 0.05;
-        var mesh = SurfaceExtraction.Extract(p => p.Length - r, new Vector3d(-1, -1, -1), new Vector3d(1, 1, 1), voxel);
+        const double R = 0.7, Voxel = 0.05;
+        var mesh = SurfaceExtraction.Extract(p => p.Length - R, new Vector3d(-1, -1, -1), new Vector3d(1, 1, 1), Voxel);
         // every undirected edge is used by exactly two triangles, in opposite directions
         var directed = new Dictionary<(int, int), int>();
         for (int t = 0; t < mesh.TriangleCount; t++)
@@ -24,7 +24,7 @@ public class GroundTruthMeshTests
         for (int i = 0; i < mesh.VertexCount; i++)
         {
             double len = Math.Sqrt(mesh.Vertices[3 * i] * mesh.Vertices[3 * i] + mesh.Vertices[3 * i + 1] * mesh.Vertices[3 * i + 1] + mesh.Vertices[3 * i + 2] * mesh.Vertices[3 * i + 2]);
-            Assert.InRange(len - r, -voxel / 2, voxel / 2);
+            Assert.InRange(len - R, -Voxel / 2, Voxel / 2);
         }
         // outward orientation: positive signed volume close to the sphere's
         double vol = 0;
@@ -33,7 +33,7 @@ public class GroundTruthMeshTests
             var a = V(mesh, mesh.Triangles[3 * t]); var b = V(mesh, mesh.Triangles[3 * t + 1]); var c = V(mesh, mesh.Triangles[3 * t + 2]);
             vol += Vector3d.Dot(a, Vector3d.Cross(b, c)) / 6;
         }
-        Assert.InRange(vol / (4.0 / 3 * Math.PI * r * r * r), 0.97, 1.01);
+        Assert.InRange(vol / (4.0 / 3 * Math.PI * R * R * R), 0.97, 1.01);
     }
 
     [Fact]

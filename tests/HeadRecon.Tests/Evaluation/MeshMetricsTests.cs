@@ -43,12 +43,12 @@ public class MeshMetricsTests
     public void PlaneTranslatedAlongItsNormalHasChamferEqualToTheShift()
     {
         var plane = TestMeshes.Plane(1.0, 4);
-        const double shift = 0.05;
-        var moved = plane.Transformed(1, (0, 0, shift));
+        const double Shift = 0.05;
+        var moved = plane.Transformed(1, (0, 0, Shift));
         var r = MeshMetrics.Compare(moved, plane, 100_000, [0.04, 0.06], seed: 2, unitsToMm: null);
-        Assert.Equal(shift, r.Chamfer, 3);
-        Assert.Equal(shift, r.Accuracy, 3);
-        Assert.Equal(shift, r.Completeness, 3);
+        Assert.Equal(Shift, r.Chamfer, 3);
+        Assert.Equal(Shift, r.Accuracy, 3);
+        Assert.Equal(Shift, r.Completeness, 3);
         Assert.Null(r.ChamferMm);
         Assert.Equal(0, r.FScores[0].F);
         Assert.Equal(1, r.FScores[1].F);
@@ -60,9 +60,9 @@ public class MeshMetricsTests
     public void SphereTranslatedByDHasChamferAboutHalfOfD()
     {
         // Distance from a unit-sphere point to the shifted sphere ≈ d |cos θ|, whose mean over the sphere is d / 2.
-        const double d = 0.02;
-        var r = MeshMetrics.Compare(Sphere.Transformed(1, (d, 0, 0)), Sphere, 100_000, [0.05], seed: 4, unitsToMm: 1000);
-        Assert.InRange(r.Chamfer, 0.45 * d, 0.6 * d);
+        const double D = 0.02;
+        var r = MeshMetrics.Compare(Sphere.Transformed(1, (D, 0, 0)), Sphere, 100_000, [0.05], seed: 4, unitsToMm: 1000);
+        Assert.InRange(r.Chamfer, 0.45 * D, 0.6 * D);
         Assert.Equal(r.Chamfer * 1000, r.ChamferMm!.Value, 9);
         Assert.Equal(1, r.FScores[0].F);
         Assert.True(r.NormalConsistency > 0.98);

@@ -34,8 +34,8 @@ public class HashGridEncodingTests
         var sd = enc.state_dict();
         Assert.Equal(new[] { "embeddings" }, sd.Keys);
         Assert.Equal([16L * (1L << 17), 2L], sd["embeddings"].shape);
-        Assert.True(enc.embeddings.abs().max().item<float>() <= (float)o.InitScale);
-        Assert.True(enc.embeddings.abs().max().item<float>() > 0);
+        Assert.True(enc.Embeddings.abs().max().item<float>() <= (float)o.InitScale);
+        Assert.True(enc.Embeddings.abs().max().item<float>() > 0);
 
         using (no_grad())
         {
@@ -64,25 +64,25 @@ public class HashGridEncodingTests
     [Fact]
     public void DenseLevelReproducesLinearFunctionsExactly()
     {
-        const int n = 8;
-        var o = new HashGridOptions { Levels = 1, FeaturesPerLevel = 2, Log2HashmapSize = 10, BaseResolution = n, FinestResolution = n, Bound = 0.5 };
+        const int N = 8;
+        var o = new HashGridOptions { Levels = 1, FeaturesPerLevel = 2, Log2HashmapSize = 10, BaseResolution = N, FinestResolution = N, Bound = 0.5 };
         var enc = new HashGridEncoding(o);
         enc.to(float64);
         Assert.Equal(1, enc.DenseLevels); // 9³ = 729 ≤ 1024
-        Assert.Equal(new[] { n }, enc.Resolutions);
+        Assert.Equal(new[] { N }, enc.Resolutions);
 
         // Vertex (i, j, k) sits at x = i/N·2b − b; the dense row is i + j(N+1) + k(N+1)².
         var table = new double[1024 * 2];
-        for (int k = 0; k <= n; k++)
-            for (int j = 0; j <= n; j++)
-                for (int i = 0; i <= n; i++)
+        for (int k = 0; k <= N; k++)
+            for (int j = 0; j <= N; j++)
+                for (int i = 0; i <= N; i++)
                 {
-                    double x = i / (double)n - 0.5, y = j / (double)n - 0.5, z = k / (double)n - 0.5;
-                    int row = i + j * (n + 1) + k * (n + 1) * (n + 1);
+                    double x = i / (double)N - 0.5, y = j / (double)N - 0.5, z = k / (double)N - 0.5;
+                    int row = i + j * (N + 1) + k * (N + 1) * (N + 1);
                     table[2 * row] = 0.3 + 1.5 * x - 2.0 * y + 0.7 * z;
                     table[2 * row + 1] = -x + 0.25 * z;
                 }
-        using (no_grad()) enc.embeddings.copy_(tensor(table, [1024, 2], dtype: float64));
+        using (no_grad()) enc.Embeddings.copy_(tensor(table, [1024, 2], dtype: float64));
 
         var p = cat([Points(500, 0.5, 2), tensor(new[] { 0.5, 0.5, 0.5, -0.5, -0.5, -0.5, 0.5, -0.5, 0.125 }, [3, 3], dtype: float64)], 0);
         using var _ = no_grad();
@@ -167,13 +167,13 @@ public class HashGridEncodingTests
         manual_seed(12);
         var enc = new HashGridEncoding(new HashGridOptions { InitScale = 1.0 });
         enc.to(float64);
-        const double h = 1e-6;
+        const double H = 1e-6;
         var x = Points(128, 0.45, 7);
         // Keep points whose ±h neighbourhood stays in one cell on every level and axis: there the encoding is
         // multilinear, so the central difference along an axis is exact up to rounding.
         var res = tensor(enc.Resolutions.Select(r => (double)r).ToArray(), dtype: float64).view(1, -1, 1);
         var frac = ((x + 0.5).unsqueeze(1) * res).frac();
-        var margin = 2 * h * res;                                      // ±h moves pos by h·N_l on level l
+        var margin = 2 * H * res;                                      // ±h moves pos by h·N_l on level l
         var keep = ((frac > margin) & (frac < 1 - margin)).all(2).all(1);
         x = x[keep];
         Assert.True(x.shape[0] >= 100, $"only {x.shape[0]} points away from cell faces");
@@ -189,8 +189,8 @@ public class HashGridEncodingTests
         for (int d = 0; d < 3; d++)
         {
             var e = zeros(1, 3, dtype: float64);
-            e[0, d] = tensor(h, dtype: float64);
-            fd.select(1, d).copy_(((enc.forward(x + e) * r).sum(1) - (enc.forward(x - e) * r).sum(1)) / (2 * h));
+            e[0, d] = tensor(H, dtype: float64);
+            fd.select(1, d).copy_(((enc.forward(x + e) * r).sum(1) - (enc.forward(x - e) * r).sum(1)) / (2 * H));
         }
         TestSupport.AssertClose(fd, grad, 1e-5, 1e-7, what: "∂H/∂x vs central differences");
     }
@@ -208,7 +208,7 @@ public class HashGridEncodingTests
         var loss = grad.pow(2).sum() + y.abs().mean();
         enc.zero_grad();
         loss.backward();
-        var g = enc.embeddings.grad;
+        var g = enc.Embeddings.grad;
         Assert.NotNull(g);
         Assert.True(g.isfinite().all().item<bool>());
         Assert.True(g.abs().sum().item<float>() > 0);
@@ -219,7 +219,7 @@ public class HashGridEncodingTests
         var y2 = (enc.forward(x2) * r).sum();
         var g2 = autograd.grad([y2], [x2], retain_graph: true, create_graph: true)[0];
         g2.pow(2).sum().backward();
-        Assert.True(enc.embeddings.grad!.abs().sum().item<float>() > 0);
+        Assert.True(enc.Embeddings.grad!.abs().sum().item<float>() > 0);
     }
 
     [Fact]
@@ -245,7 +245,7 @@ public class HashGridEncodingTests
         Assert.True(float.IsFinite(terms.Total.item<float>()));
         model.zero_grad();
         terms.Total.backward();
-        var table = displacement.HashGrid!.embeddings.grad;
+        var table = displacement.HashGrid!.Embeddings.grad;
         Assert.NotNull(table);
         Assert.True(table.isfinite().all().item<bool>());
         Assert.True(table.abs().sum().item<float>() > 0, "no gradient reached the hash table");
@@ -273,7 +273,7 @@ public class HashGridEncodingTests
         Assert.Equal(0f, part.narrow(1, 3, 3).abs().max().item<float>());
         // Masked levels get no gradient: their rows stay as initialised until they fade in.
         part.sum().backward();
-        var g = enc.embeddings.grad!.reshape(6, -1, 2);
+        var g = enc.Embeddings.grad!.reshape(6, -1, 2);
         Assert.True(g.narrow(0, 0, 3).abs().sum().item<float>() > 0);
         Assert.Equal(0f, g.narrow(0, 3, 3).abs().max().item<float>());
     }

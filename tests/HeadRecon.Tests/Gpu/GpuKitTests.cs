@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Diagnostics;
 using System.Security.Cryptography;
 using Xunit;
@@ -81,7 +82,7 @@ public static class KitScripts
     public sealed record Result(int ExitCode, string Output);
 
 
-    static readonly string s_root = FindRoot();
+    static readonly string Root = FindRoot();
 
     static string FindRoot()
     {
@@ -90,7 +91,7 @@ public static class KitScripts
         throw new InvalidOperationException($"no checkout with tools/gpu/make-kit above {AppContext.BaseDirectory}");
     }
 
-    public static string Script(string name) => Path.Combine(s_root, "tools", "gpu", name);
+    public static string Script(string name) => Path.Combine(Root, "tools", "gpu", name);
 
     public static Result Bash(string cwd, string script, IEnumerable<string> args, IDictionary<string, string>? env = null)
     {
@@ -163,11 +164,11 @@ public class GpuKitTests(FakeKitInputs fake) : IClassFixture<FakeKitInputs>
         {
             var parts = line["archive=".Length..].Split(' ');
             var file = Path.Combine(fake.Kit, parts[0]);
-            Assert.Equal(new FileInfo(file).Length, long.Parse(parts[1]));
+            Assert.Equal(new FileInfo(file).Length, long.Parse(parts[1], CultureInfo.InvariantCulture));
             Assert.Equal(Convert.ToHexStringLower(SHA256.HashData(File.ReadAllBytes(file))), parts[2]);
         }
         Assert.Contains("travels: kit", fake.Made.Output);
-        Assert.Equal(long.Parse(m["kit_bytes"]), new[] { "runtime.tar.xz", "app.tar.xz", "torchsharp-native.tar.xz" }.Sum(a => new FileInfo(Path.Combine(fake.Kit, a)).Length));
+        Assert.Equal(long.Parse(m["kit_bytes"], CultureInfo.InvariantCulture), new[] { "runtime.tar.xz", "app.tar.xz", "torchsharp-native.tar.xz" }.Sum(a => new FileInfo(Path.Combine(fake.Kit, a)).Length));
     }
 
     [Fact]

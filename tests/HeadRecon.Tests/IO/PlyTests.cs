@@ -7,24 +7,24 @@ namespace HeadRecon.Tests.IO;
 
 public sealed class PlyTests : IDisposable
 {
-    readonly string dir = Path.Combine(Path.GetTempPath(), "headrecon-ply-" + Guid.NewGuid().ToString("N"));
+    readonly string _dir = Path.Combine(Path.GetTempPath(), "headrecon-ply-" + Guid.NewGuid().ToString("N"));
 
-    public PlyTests() => Directory.CreateDirectory(dir);
+    public PlyTests() => Directory.CreateDirectory(_dir);
 
-    public void Dispose() => Directory.Delete(dir, recursive: true);
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
 
     [Fact]
     public void BinaryRoundTripWithoutColours()
     {
         var mesh = TestMeshes.Sphere(20, 0.5);
-        string path = Path.Combine(dir, "sphere.ply");
+        string path = Path.Combine(_dir, "sphere.ply");
         Ply.Write(path, mesh);
         var back = Ply.Read(path);
         Assert.Equal(mesh.Vertices, back.Vertices);
         Assert.Equal(mesh.Faces, back.Faces);
         Assert.Null(back.Colors);
         // Only the target file is left behind: the temporary was renamed.
-        Assert.Equal(["sphere.ply"], Directory.GetFiles(dir).Select(Path.GetFileName));
+        Assert.Equal(["sphere.ply"], Directory.GetFiles(_dir).Select(Path.GetFileName));
     }
 
     [Fact]
@@ -34,7 +34,7 @@ public sealed class PlyTests : IDisposable
         var colors = new byte[plain.Vertices.Length];
         for (int i = 0; i < colors.Length; i++) colors[i] = (byte)(i * 37);
         var mesh = plain.WithColors(colors);
-        string path = Path.Combine(dir, "sub", "colored.ply");
+        string path = Path.Combine(_dir, "sub", "colored.ply");
         Ply.Write(path, plain);
         Ply.Write(path, mesh);
         var back = Ply.Read(path);
@@ -87,7 +87,7 @@ public sealed class PlyTests : IDisposable
     [Fact]
     public void ReadsAsciiFixtureWithQuadsDoublesAndFloatColours()
     {
-        string path = Path.Combine(dir, "fixture.ply");
+        string path = Path.Combine(_dir, "fixture.ply");
         File.WriteAllText(path, AsciiFixture.Replace("\r\n", "\n") + "\n");
         var mesh = Ply.Read(path);
         Assert.Equal(5, mesh.VertexCount);
@@ -123,7 +123,7 @@ public sealed class PlyTests : IDisposable
     [InlineData("ply\nformat ascii 1.0\nelement vertex 1\nproperty float x\nproperty float y\n")]
     public void MalformedFilesThrowInvalidDataNamingTheFile(string content)
     {
-        string path = Path.Combine(dir, "bad.ply");
+        string path = Path.Combine(_dir, "bad.ply");
         File.WriteAllText(path, content);
         var ex = Assert.Throws<InvalidDataException>(() => Ply.Read(path));
         Assert.Contains("bad.ply", ex.Message);

@@ -22,12 +22,12 @@ public class DevicePlacementTests
     {
         TorchRuntime.Initialize();
         var dev = META;
-        const int rays = 8;
-        var uv = rand(1, rays, 2, device: dev) * 64;
+        const int Rays = 8;
+        var uv = rand(1, Rays, 2, device: dev) * 64;
         var (dirs3, cam1) = CameraRays.Compute(uv, eye(4, device: dev).unsqueeze(0), eye(4, device: dev).unsqueeze(0) * 50);
         var dirs = dirs3.reshape(-1, 3);
-        var cam = cam1.unsqueeze(1).repeat(1, rays, 1).reshape(-1, 3);
-        var z = new UniformSampler(0.1, 1.5, 16).Sample(full(rays, 1, 0.1f, device: dev), full(rays, 1, 1.5f, device: dev), training: true, new Generator(3));
+        var cam = cam1.unsqueeze(1).repeat(1, Rays, 1).reshape(-1, 3);
+        var z = new UniformSampler(0.1, 1.5, 16).Sample(full(Rays, 1, 0.1f, device: dev), full(Rays, 1, 1.5f, device: dev), training: true, new Generator(3));
         var points = (cam.unsqueeze(1) + z.unsqueeze(2) * dirs.unsqueeze(1)).reshape(-1, 3).detach().requires_grad_(true);
 
         var pe = new HeadRecon.Fields.PositionalEncoding(4) { Alpha = 0.5 }; // the window's factors too

@@ -128,10 +128,10 @@ public class NumericalGradientTests(ITestOutputHelper output)
         ana.train(); num.train();
         manual_seed(12);
         var x = ((rand(512, 3) - 0.5f) * 1.2f).to(dtype);
-        var code = ana.id_shape_embedding.forward(tensor(new long[] { 1 })).detach();
+        var code = ana.IdShapeEmbedding.forward(tensor(new long[] { 1 })).detach();
         if (sceneClamp)
         {
-            var clamped = (20 * (0.5 - x.norm(1, true, 2)) < ana.deform_temp_geo_network.Evaluate(x, code).Sdf).sum().item<long>();
+            var clamped = (20 * (0.5 - x.norm(1, true, 2)) < ana.DeformTempGeoNetwork.Evaluate(x, code).Sdf).sum().item<long>();
             Assert.True(clamped > 20, $"the scene clamp should be active somewhere ({clamped} points)");
         }
         var a = ana.EvaluateGeometry(x, code, training: true);
@@ -219,7 +219,7 @@ public class NumericalGradientTests(ITestOutputHelper output)
         ana.eval(); num.eval();
         manual_seed(13);
         var x = (rand(256, 3) - 0.5f) * 1.2f;
-        var code = ana.id_shape_embedding.forward(tensor(new long[] { 0 })).detach();
+        var code = ana.IdShapeEmbedding.forward(tensor(new long[] { 0 })).detach();
         GeometrySample a, n;
         using (enable_grad())
         {
@@ -282,7 +282,7 @@ public class NumericalGradientTests(ITestOutputHelper output)
         model.train();
         manual_seed(15);
         var x = (rand(256, 3) - 0.5f) * 1.2f;
-        var code = model.id_shape_embedding.forward(tensor(new long[] { 2 }));
+        var code = model.IdShapeEmbedding.forward(tensor(new long[] { 2 }));
         var geo = model.EvaluateGeometry(x, code, training: true);
         var eik = (geo.GradTheta.norm(1, false, 2) - 1).pow(2).mean();
         var defGrad = geo.GradDeform!.norm(1, false, 2).mean();
@@ -294,7 +294,7 @@ public class NumericalGradientTests(ITestOutputHelper output)
             if (IsOutputBias(model, name)) continue; // an output bias adds a constant: it cancels in every difference
             Assert.True(p.grad is not null && p.grad.abs().sum().item<float>() > 0, $"no gradient reached {name}");
         }
-        Assert.True(model.id_shape_embedding.weight!.grad!.abs().sum().item<float>() > 0);
+        Assert.True(model.IdShapeEmbedding.weight!.grad!.abs().sum().item<float>() > 0);
     }
 
     /// <summary>Whether <paramref name="name"/> is the bias of its network's last layer (…linK.bias with the largest K).</summary>

@@ -58,7 +58,7 @@ public class TrainingStepTests
         var model = Build(stage2);
         model.train();
         var x = (rand(256, 3) - 0.5f) * 1.2f;
-        var code = model.id_shape_embedding.forward(tensor(new long[] { 2 }));
+        var code = model.IdShapeEmbedding.forward(tensor(new long[] { 2 }));
         var geo = model.EvaluateGeometry(x, code, training: true);
         var eik = (geo.GradTheta.norm(1, false, 2) - 1).pow(2).mean();
         var defGrad = geo.GradDeform!.norm(1, false, 2).mean();
@@ -77,6 +77,6 @@ public class TrainingStepTests
             Assert.True(p.grad is not null && p.grad.abs().sum().item<float>() > 0, $"no gradient reached {name}");
         }
         // The identity's shape code is reached through the deformation.
-        Assert.True(model.id_shape_embedding.weight!.grad!.abs().sum().item<float>() > 0);
+        Assert.True(model.IdShapeEmbedding.weight!.grad!.abs().sum().item<float>() > 0);
     }
 }

@@ -92,7 +92,7 @@ public sealed class OfflineBrowserTests
         try
         {
             string dom = ChartImages.DumpDom(page) ?? throw new TimeoutException("the browser did not finish");
-            Assert.Equal(charts, Regex.Matches(dom, "class=\"[^\"]*js-plotly-plot").Count);
+            Assert.Equal(charts, Regex.Count(dom, "class=\"[^\"]*js-plotly-plot"));
             Assert.Empty(Regex.Matches(dom, "-static\" src="));
         }
         finally { File.Delete(page); }

@@ -141,7 +141,7 @@ public class OccupancyGridTests
         manual_seed(3);
         using var model = ModelFactory.Create(conf.Model);
         var batch = HeadRecon.Benchmarks.TrainingBenchmark.SyntheticBatch(64, new Generator(1), CPU, imageSize: 64);
-        var code = model.id_shape_embedding.forward(batch.Identity);
+        var code = model.IdShapeEmbedding.forward(batch.Identity);
         model.UpdateToStep(0);
         var g0 = model.OccupancyGridFor(0, code);
         Assert.NotNull(g0);

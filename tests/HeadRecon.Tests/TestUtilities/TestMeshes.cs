@@ -55,17 +55,17 @@ public static class TestMeshes
     /// per (seed, resolution): an asymmetric shape for alignment tests.</summary>
     public static Mesh Head(int seed = 3, int voxelsAcross = 48)
     {
-        lock (s_heads)
+        lock (Heads)
         {
-            if (s_heads.TryGetValue((seed, voxelsAcross), out var m)) return m;
+            if (Heads.TryGetValue((seed, voxelsAcross), out var m)) return m;
             var head = new HeadRecon.Data.Synthetic.SyntheticHead(HeadRecon.Data.Synthetic.HeadParameters.Random(seed, false));
             var (min, max) = HeadRecon.Data.Synthetic.SyntheticHead.Bounds;
             var t = HeadRecon.Data.Synthetic.SurfaceExtraction.Extract(head.Distance, min, max, (max.X - min.X) / voxelsAcross);
-            return s_heads[(seed, voxelsAcross)] = new Mesh(t.Vertices, t.Triangles);
+            return Heads[(seed, voxelsAcross)] = new Mesh(t.Vertices, t.Triangles);
         }
     }
 
-    static readonly Dictionary<(int, int), Mesh> s_heads = [];
+    static readonly Dictionary<(int, int), Mesh> Heads = [];
 
     /// <summary>Merges meshes into one (faces renumbered), e.g. to build multi-component inputs.</summary>
     public static Mesh Concat(params Mesh[] meshes)

@@ -87,7 +87,7 @@ public class TrainerTests(TinyHeadsFixture heads)
         var conf = heads.Stage1(8);
         using var t = Trainer.Start(conf, DatasetTrainingData.Open(conf), dir.Path, CPU);
         t.Train(stopAfter: 4); // checkpoint at 4
-        using (no_grad()) t.Model.density.beta.fill_(float.NaN);
+        using (no_grad()) t.Model.Density.Beta.fill_(float.NaN);
         var ex = Assert.Throws<NonFiniteLossException>(() => t.Train());
         Assert.Contains("iteration 4", ex.Message);
         Assert.Contains($"the last good checkpoint is {Path.Combine(dir.Path, "checkpoints", "latest.ckpt")} (iteration 4)", ex.Message);
@@ -103,7 +103,7 @@ public class TrainerTests(TinyHeadsFixture heads)
         using var dir = new TempDir();
         var conf = heads.Stage1(8);
         using var t = Trainer.Start(conf, DatasetTrainingData.Open(conf), dir.Path, CPU);
-        using (no_grad()) t.Model.density.beta.fill_(float.NaN);
+        using (no_grad()) t.Model.Density.Beta.fill_(float.NaN);
         var ex = Assert.Throws<NonFiniteLossException>(() => t.Train());
         Assert.Contains("iteration 0", ex.Message);
         Assert.Contains("before the first checkpoint (this run has none to resume from)", ex.Message);
@@ -116,12 +116,12 @@ public class TrainerTests(TinyHeadsFixture heads)
         using var dir = new TempDir();
         var conf = heads.Stage1(3, "train.freeze=[template, codes]");
         using var t = Trainer.Start(conf, DatasetTrainingData.Open(conf), dir.Path, CPU);
-        var before = t.Model.deform_temp_geo_network.implicit_net.parameters().Select(p => p.detach().clone()).ToList();
-        var deformBefore = t.Model.deform_temp_geo_network.deform_net.parameters().Select(p => p.detach().clone()).ToList();
+        var before = t.Model.DeformTempGeoNetwork.ImplicitNet.parameters().Select(p => p.detach().clone()).ToList();
+        var deformBefore = t.Model.DeformTempGeoNetwork.DeformNet.parameters().Select(p => p.detach().clone()).ToList();
         t.Train();
         static float MaxDiff(Tensor a, Tensor b) => (a - b.detach()).abs().max().item<float>();
-        Assert.All(before.Zip(t.Model.deform_temp_geo_network.implicit_net.parameters()), p => Assert.Equal(0f, MaxDiff(p.First, p.Second)));
-        Assert.Contains(deformBefore.Zip(t.Model.deform_temp_geo_network.deform_net.parameters()), p => MaxDiff(p.First, p.Second) > 0);
+        Assert.All(before.Zip(t.Model.DeformTempGeoNetwork.ImplicitNet.parameters()), p => Assert.Equal(0f, MaxDiff(p.First, p.Second)));
+        Assert.Contains(deformBefore.Zip(t.Model.DeformTempGeoNetwork.DeformNet.parameters()), p => MaxDiff(p.First, p.Second) > 0);
     }
 
     [Fact]

@@ -41,12 +41,12 @@ public static class HeadFamily
     public static double MeanSurfaceDistance(SyntheticHead a, Vector3d[] surfaceA, SyntheticHead b, Vector3d[] surfaceB) =>
         0.5 * (surfaceA.Average(q => Math.Abs(b.BaseDistance(q))) + surfaceB.Average(q => Math.Abs(a.BaseDistance(q))));
 
-    static readonly System.Text.Json.JsonSerializerOptions s_json = new() { WriteIndented = true };
+    static readonly System.Text.Json.JsonSerializerOptions JsonOptions = new() { WriteIndented = true };
 
     /// <summary>Writes a family's parameters (gt/family.json): `synth --family FILE` renders exactly these identities
     /// again without drawing (a draw takes a while), which is how a pre-trained template names the people it saw.</summary>
     public static void Save(string path, IReadOnlyList<HeadParameters> family) =>
-        IO.AtomicFile.WriteAllText(path, System.Text.Json.JsonSerializer.Serialize(family, s_json));
+        IO.AtomicFile.WriteAllText(path, System.Text.Json.JsonSerializer.Serialize(family, JsonOptions));
 
     public static IReadOnlyList<HeadParameters> Load(string path)
     {

@@ -85,8 +85,8 @@ public sealed record HeadParameters(
 /// </summary>
 public sealed class SyntheticHead
 {
-    readonly HeadParameters p;
-    readonly Layout l;
+    readonly HeadParameters _p;
+    readonly Layout _l;
 
     /// <summary>Where the features sit, before the overall scale (derived once from the parameters).</summary>
     sealed record Layout(double CraniumCentreZ, Vector3d EyeBall, Vector3d EyeSocket, Vector3d NoseRoot, Vector3d NoseTip, Vector3d NoseBase,
@@ -94,28 +94,28 @@ public sealed class SyntheticHead
 
     public SyntheticHead(HeadParameters parameters)
     {
-        p = parameters;
+        _p = parameters;
         double craniumFront = 1.1;
-        var eyeBall = new Vector3d(p.EyeSpacing, 0.08, 0.78 - p.EyeDepth);
-        var tip = new Vector3d(0, -0.26 - 0.5 * p.NoseLength - 0.3 * p.FaceLength, 1.1 + p.NoseLength + 0.5 * p.NoseBridge);
+        var eyeBall = new Vector3d(_p.EyeSpacing, 0.08, 0.78 - _p.EyeDepth);
+        var tip = new Vector3d(0, -0.26 - 0.5 * _p.NoseLength - 0.3 * _p.FaceLength, 1.1 + _p.NoseLength + 0.5 * _p.NoseBridge);
         var noseBase = new Vector3d(0, tip.Y - 0.11, tip.Z - 0.2);
-        double mouthY = noseBase.Y - p.Philtrum;
-        l = new Layout(
-            CraniumCentreZ: craniumFront - p.CraniumLength,
+        double mouthY = noseBase.Y - _p.Philtrum;
+        _l = new Layout(
+            CraniumCentreZ: craniumFront - _p.CraniumLength,
             EyeBall: eyeBall,
-            EyeSocket: new Vector3d(p.EyeSpacing, 0.1, 0.93 - 0.5 * p.EyeDepth),
-            NoseRoot: new Vector3d(0, 0.12, 0.93 + p.NoseBridge),
+            EyeSocket: new Vector3d(_p.EyeSpacing, 0.1, 0.93 - 0.5 * _p.EyeDepth),
+            NoseRoot: new Vector3d(0, 0.12, 0.93 + _p.NoseBridge),
             NoseTip: tip,
             NoseBase: noseBase,
             MouthY: mouthY,
-            MouthZ: 0.93 + 0.3 * p.ChinProjection,
-            MouthHalfWidth: p.MouthWidth + 0.03 * p.Smile,
-            Chin: new Vector3d(0, -0.98 - p.FaceLength - p.ChinLength, 0.55 + p.ChinProjection),
-            JawY: -0.72 - p.FaceLength,
-            Ear: new Vector3d(0.93 * p.CraniumWidth, 0.05, -0.05 - 0.3 * (p.CraniumLength - 1.26)));
+            MouthZ: 0.93 + 0.3 * _p.ChinProjection,
+            MouthHalfWidth: _p.MouthWidth + 0.03 * _p.Smile,
+            Chin: new Vector3d(0, -0.98 - _p.FaceLength - _p.ChinLength, 0.55 + _p.ChinProjection),
+            JawY: -0.72 - _p.FaceLength,
+            Ear: new Vector3d(0.93 * _p.CraniumWidth, 0.05, -0.05 - 0.3 * (_p.CraniumLength - 1.26)));
     }
 
-    public HeadParameters Parameters => p;
+    public HeadParameters Parameters => _p;
 
     /// <summary>Millimetres per XML unit: the synthetic family's real-world scale (an adult head is ~150 mm wide).</summary>
     public const double MillimetresPerUnit = 75.0;
@@ -123,10 +123,10 @@ public sealed class SyntheticHead
     /// <summary>Axis-aligned box that contains every identity's whole surface (with margin).</summary>
     public static (Vector3d Min, Vector3d Max) Bounds => (new(-1.5, HeadParameters.NeckCutY - 0.05, -2.1), new(1.5, 1.75, 1.8));
 
-    public double Distance(Vector3d q) => Math.Max(p.Scale * (ShapeDistance(q * (1 / p.Scale)) + Detail(q * (1 / p.Scale))), HeadParameters.NeckCutY - q.Y);
+    public double Distance(Vector3d q) => Math.Max(_p.Scale * (ShapeDistance(q * (1 / _p.Scale)) + Detail(q * (1 / _p.Scale))), HeadParameters.NeckCutY - q.Y);
 
     /// <summary>Smooth shape without the high-frequency detail (used to place the albedo regions).</summary>
-    public double BaseDistance(Vector3d q) => Math.Max(p.Scale * ShapeDistance(q * (1 / p.Scale)), HeadParameters.NeckCutY - q.Y);
+    public double BaseDistance(Vector3d q) => Math.Max(_p.Scale * ShapeDistance(q * (1 / _p.Scale)), HeadParameters.NeckCutY - q.Y);
 
     /// <summary>The shape before the overall scale and the neck cut.</summary>
     double ShapeDistance(Vector3d q)
@@ -137,78 +137,78 @@ public sealed class SyntheticHead
         // height (pear- or egg-shaped from the front), a flat vertex cuts the top (a smooth intersection), an
         // occipital bun bulges at the back; every warp is gentle, so the bound stays close to 1-Lipschitz.
         double above = Math.Max(0, y - 0.2);
-        double widen = 1 + p.ParietalWidth * Math.Clamp(y - 0.3, -0.8, 0.9);
-        var qc = new Vector3d(x / widen, y, z + 0.14 * p.ForeheadSlope * above);
-        double d = Ellipsoid(qc - new Vector3d(0, 0.32, l.CraniumCentreZ), new(p.CraniumWidth, p.CraniumHeight, p.CraniumLength));
-        d = SmoothIntersect(d, y - (0.32 + p.CraniumHeight - 0.12 * p.VertexFlatness), 0.3);
-        d = SmoothUnion(d, Ellipsoid(q - new Vector3d(0, 0.12, l.CraniumCentreZ - p.CraniumLength + 0.3), new(0.55 * p.CraniumWidth, 0.42, 0.3 + 0.14 * p.Occiput)), 0.25);
+        double widen = 1 + _p.ParietalWidth * Math.Clamp(y - 0.3, -0.8, 0.9);
+        var qc = new Vector3d(x / widen, y, z + 0.14 * _p.ForeheadSlope * above);
+        double d = Ellipsoid(qc - new Vector3d(0, 0.32, _l.CraniumCentreZ), new(_p.CraniumWidth, _p.CraniumHeight, _p.CraniumLength));
+        d = SmoothIntersect(d, y - (0.32 + _p.CraniumHeight - 0.12 * _p.VertexFlatness), 0.3);
+        d = SmoothUnion(d, Ellipsoid(q - new Vector3d(0, 0.12, _l.CraniumCentreZ - _p.CraniumLength + 0.3), new(0.55 * _p.CraniumWidth, 0.42, 0.3 + 0.14 * _p.Occiput)), 0.25);
         // face mass and jaw
-        d = SmoothUnion(d, Ellipsoid(q - new Vector3d(0, -0.3 - 0.5 * p.FaceLength, 0.2), new(p.FaceWidth, 0.8 + 0.5 * p.FaceLength, 0.78)), 0.25);
-        d = SmoothUnion(d, Ellipsoid(q - new Vector3d(0, l.JawY, 0.28), new(p.JawWidth, 0.42, 0.62)), 0.2);
-        d = SmoothUnion(d, Ellipsoid(q - l.Chin, new(p.ChinWidth, 0.24, 0.24)), 0.15);
+        d = SmoothUnion(d, Ellipsoid(q - new Vector3d(0, -0.3 - 0.5 * _p.FaceLength, 0.2), new(_p.FaceWidth, 0.8 + 0.5 * _p.FaceLength, 0.78)), 0.25);
+        d = SmoothUnion(d, Ellipsoid(q - new Vector3d(0, _l.JawY, 0.28), new(_p.JawWidth, 0.42, 0.62)), 0.2);
+        d = SmoothUnion(d, Ellipsoid(q - _l.Chin, new(_p.ChinWidth, 0.24, 0.24)), 0.15);
         // cheekbones
-        d = SmoothUnion(d, Ellipsoid(qs - new Vector3d(p.CheekWidth, -0.15, 0.55 + p.Cheekbones), new(0.28, 0.2, 0.3)), 0.12);
+        d = SmoothUnion(d, Ellipsoid(qs - new Vector3d(_p.CheekWidth, -0.15, 0.55 + _p.Cheekbones), new(0.28, 0.2, 0.3)), 0.12);
         // brow ridge
-        double browY = 0.27 + p.BrowHeight, browZ = 0.8 + p.BrowRidge;
+        double browY = 0.27 + _p.BrowHeight, browZ = 0.8 + _p.BrowRidge;
         d = SmoothUnion(d, Capsule(q, new Vector3d(-0.45, browY, browZ), new Vector3d(0.45, browY, browZ), 0.11), 0.1);
         // eye sockets carved, then the eyeballs
-        d = SmoothSubtract(d, Sphere(qs - l.EyeSocket, 0.19), 0.07);
-        d = SmoothUnion(d, Sphere(qs - l.EyeBall, 0.14), 0.03);
+        d = SmoothSubtract(d, Sphere(qs - _l.EyeSocket, 0.19), 0.07);
+        d = SmoothUnion(d, Sphere(qs - _l.EyeBall, 0.14), 0.03);
         // nose: a bridge that widens from the root to the tip (a round cone), the tip, the underside back to the base
         // (columella) and the wings, so that its profile is a wedge rather than a ball on a stick
-        double tipRadius = 0.8 * p.NoseWidth + 0.03 + p.NoseTip;
-        d = SmoothUnion(d, RoundCone(q, l.NoseRoot, l.NoseTip, 0.06, tipRadius), 0.1);
-        d = SmoothUnion(d, Capsule(q, l.NoseTip, l.NoseBase + new Vector3d(0, 0.02, 0.04), 0.7 * tipRadius), 0.08);
-        d = SmoothUnion(d, Sphere(qs - new Vector3d(p.NoseWidth + 0.01, l.NoseTip.Y - 0.06, l.NoseTip.Z - 0.15), 0.07), 0.06);
+        double tipRadius = 0.8 * _p.NoseWidth + 0.03 + _p.NoseTip;
+        d = SmoothUnion(d, RoundCone(q, _l.NoseRoot, _l.NoseTip, 0.06, tipRadius), 0.1);
+        d = SmoothUnion(d, Capsule(q, _l.NoseTip, _l.NoseBase + new Vector3d(0, 0.02, 0.04), 0.7 * tipRadius), 0.08);
+        d = SmoothUnion(d, Sphere(qs - new Vector3d(_p.NoseWidth + 0.01, _l.NoseTip.Y - 0.06, _l.NoseTip.Z - 0.15), 0.07), 0.06);
         // lips: corners rise with the smile, lower lip drops with the open mouth
-        double corner = 0.07 * p.Smile;
-        double open = 0.09 * p.MouthOpen;
-        double mz = l.MouthZ, mw = l.MouthHalfWidth;
-        var upper = Capsule(qs, new Vector3d(0, l.MouthY + 0.055, mz + 0.02), new Vector3d(mw, l.MouthY + 0.02 + corner, mz - 0.13), p.LipFullness);
-        var lower = Capsule(qs, new Vector3d(0, l.MouthY - 0.06 - open, mz - 0.3 * open), new Vector3d(mw - 0.01, l.MouthY + corner, mz - 0.13), p.LipFullness);
+        double corner = 0.07 * _p.Smile;
+        double open = 0.09 * _p.MouthOpen;
+        double mz = _l.MouthZ, mw = _l.MouthHalfWidth;
+        var upper = Capsule(qs, new Vector3d(0, _l.MouthY + 0.055, mz + 0.02), new Vector3d(mw, _l.MouthY + 0.02 + corner, mz - 0.13), _p.LipFullness);
+        var lower = Capsule(qs, new Vector3d(0, _l.MouthY - 0.06 - open, mz - 0.3 * open), new Vector3d(mw - 0.01, _l.MouthY + corner, mz - 0.13), _p.LipFullness);
         d = SmoothUnion(d, Math.Min(upper, lower), 0.05);
         // mouth slit / opening: a rounded box (exact distance) rather than a thin ellipsoid, whose bound is far from 1-Lipschitz
-        d = SmoothSubtract(d, RoundBox(q - new Vector3d(0, l.MouthY - 0.5 * open + 0.25 * corner, mz - 0.01), new Vector3d(mw - 0.06, 0.002 + open * 0.5, 0.18), 0.012), 0.02);
+        d = SmoothSubtract(d, RoundBox(q - new Vector3d(0, _l.MouthY - 0.5 * open + 0.25 * corner, mz - 0.01), new Vector3d(mw - 0.06, 0.002 + open * 0.5, 0.18), 0.012), 0.02);
         // ears: an ellipsoid turned out from the head by EarAngle, with a hollow (concha) on its outer side
-        d = SmoothUnion(d, Ear(qs - l.Ear), 0.06);
+        d = SmoothUnion(d, Ear(qs - _l.Ear), 0.06);
         // neck
-        d = SmoothUnion(d, Capsule(q, new Vector3d(0, -0.6, -0.2 + p.NeckOffset), new Vector3d(0, -2.5, -0.3 + p.NeckOffset + p.NeckTilt), p.NeckRadius), 0.2);
+        d = SmoothUnion(d, Capsule(q, new Vector3d(0, -0.6, -0.2 + _p.NeckOffset), new Vector3d(0, -2.5, -0.3 + _p.NeckOffset + _p.NeckTilt), _p.NeckRadius), 0.2);
         return d;
     }
 
     double Ear(Vector3d e)
     {
         // Rotate about y so the back of the ear stands away from the head (x outwards, z forwards).
-        double c = Math.Cos(p.EarAngle), s = Math.Sin(p.EarAngle);
+        double c = Math.Cos(_p.EarAngle), s = Math.Sin(_p.EarAngle);
         var r = new Vector3d(c * e.X + s * e.Z, e.Y, -s * e.X + c * e.Z);
-        var size = new Vector3d(0.1, 0.3 * p.EarSize, 0.19 * p.EarSize);
+        var size = new Vector3d(0.1, 0.3 * _p.EarSize, 0.19 * _p.EarSize);
         double ear = Ellipsoid(r, size);
-        return SmoothSubtract(ear, Ellipsoid(r - new Vector3d(0.09, -0.02, 0.01), new(0.05, 0.17 * p.EarSize, 0.1 * p.EarSize)), 0.03);
+        return SmoothSubtract(ear, Ellipsoid(r - new Vector3d(0.09, -0.02, 0.01), new(0.05, 0.17 * _p.EarSize, 0.1 * _p.EarSize)), 0.03);
     }
 
     /// <summary>Horizontal forehead wrinkles plus per-identity oriented ripples; amplitude ~0.2–0.4 % of head size.</summary>
     public double Detail(Vector3d q)
     {
-        double a = p.DetailAmplitude;
+        double a = _p.DetailAmplitude;
         // forehead window: front, above the brows
         double fw = SmoothStep(0.35, 0.55, q.Y) * (1 - SmoothStep(0.95, 1.15, q.Y)) * SmoothStep(0.3, 0.8, q.Z);
-        double wr = fw * Math.Sin(p.WrinkleFrequency * q.Y) * a;
+        double wr = fw * Math.Sin(_p.WrinkleFrequency * q.Y) * a;
         double bump = 0;
-        int nb = p.BumpPhases.Length;
+        int nb = _p.BumpPhases.Length;
         for (int i = 0; i < nb; i++)
         {
-            double proj = p.BumpDirections[3 * i] * q.X + p.BumpDirections[3 * i + 1] * q.Y + p.BumpDirections[3 * i + 2] * q.Z;
-            bump += Math.Sin(p.BumpFrequencies[i] * proj + p.BumpPhases[i]);
+            double proj = _p.BumpDirections[3 * i] * q.X + _p.BumpDirections[3 * i + 1] * q.Y + _p.BumpDirections[3 * i + 2] * q.Z;
+            bump += Math.Sin(_p.BumpFrequencies[i] * proj + _p.BumpPhases[i]);
         }
         return wr + 0.5 * a * bump / nb;
     }
 
     public Vector3d Normal(Vector3d q)
     {
-        const double h = 1e-4;
-        double dx = Distance(q + new Vector3d(h, 0, 0)) - Distance(q - new Vector3d(h, 0, 0));
-        double dy = Distance(q + new Vector3d(0, h, 0)) - Distance(q - new Vector3d(0, h, 0));
-        double dz = Distance(q + new Vector3d(0, 0, h)) - Distance(q - new Vector3d(0, 0, h));
+        const double H = 1e-4;
+        double dx = Distance(q + new Vector3d(H, 0, 0)) - Distance(q - new Vector3d(H, 0, 0));
+        double dy = Distance(q + new Vector3d(0, H, 0)) - Distance(q - new Vector3d(0, H, 0));
+        double dz = Distance(q + new Vector3d(0, 0, H)) - Distance(q - new Vector3d(0, 0, H));
         return new Vector3d(dx, dy, dz).Normalized();
     }
 
@@ -219,8 +219,8 @@ public sealed class SyntheticHead
     /// </summary>
     public HeadLandmarks Landmarks()
     {
-        double corner = 0.07 * p.Smile;
-        double ex = p.EyeSpacing, ey = l.EyeBall.Y;
+        double corner = 0.07 * _p.Smile;
+        double ex = _p.EyeSpacing, ey = _l.EyeBall.Y;
         var xy = new Dictionary<string, (double X, double Y)>
         {
             [HeadLandmarks.RightEyeOuter] = (-(ex + 0.12), ey),
@@ -229,17 +229,17 @@ public sealed class SyntheticHead
             [HeadLandmarks.LeftEyeOuter] = (ex + 0.12, ey),
             [HeadLandmarks.RightEye] = (-ex, ey),
             [HeadLandmarks.LeftEye] = (ex, ey),
-            [HeadLandmarks.NoseTip] = (0, l.NoseTip.Y),
-            [HeadLandmarks.NoseBase] = (0, l.NoseBase.Y),
-            [HeadLandmarks.MouthRight] = (-(l.MouthHalfWidth - 0.01), l.MouthY + 0.01 + corner),
-            [HeadLandmarks.MouthLeft] = (l.MouthHalfWidth - 0.01, l.MouthY + 0.01 + corner),
-            [HeadLandmarks.Chin] = (0, l.Chin.Y - 0.2),
+            [HeadLandmarks.NoseTip] = (0, _l.NoseTip.Y),
+            [HeadLandmarks.NoseBase] = (0, _l.NoseBase.Y),
+            [HeadLandmarks.MouthRight] = (-(_l.MouthHalfWidth - 0.01), _l.MouthY + 0.01 + corner),
+            [HeadLandmarks.MouthLeft] = (_l.MouthHalfWidth - 0.01, _l.MouthY + 0.01 + corner),
+            [HeadLandmarks.Chin] = (0, _l.Chin.Y - 0.2),
         };
         var (bmin, bmax) = Bounds;
         var points = new Dictionary<string, Vector3d>();
         foreach (var (name, (x, y)) in xy)
         {
-            var origin = new Vector3d(x * p.Scale, y * p.Scale, bmax.Z + 1);
+            var origin = new Vector3d(x * _p.Scale, y * _p.Scale, bmax.Z + 1);
             if (!HeadRenderer.Trace(this, origin, new Vector3d(0, 0, -1), bmin, bmax, out var hit))
                 throw new InvalidOperationException($"landmark {name}: no surface along −z at ({origin.X:F3}, {origin.Y:F3})");
             points[name] = hit;
@@ -250,36 +250,36 @@ public sealed class SyntheticHead
     /// <summary>Diffuse albedo at a surface point: skin tone with smooth blotches and freckles, hair cap, darker brows, red lips, eyes.</summary>
     public Vector3d Albedo(Vector3d world)
     {
-        var q = world * (1 / p.Scale);
-        var ph = p.AlbedoPhases;
-        var skin = new Vector3d(p.SkinTone[0], p.SkinTone[1], p.SkinTone[2]);
+        var q = world * (1 / _p.Scale);
+        var ph = _p.AlbedoPhases;
+        var skin = new Vector3d(_p.SkinTone[0], _p.SkinTone[1], _p.SkinTone[2]);
         double blotch = 0.5 + 0.25 * (Math.Sin(3.1 * q.X + ph[0]) * Math.Sin(2.7 * q.Y + ph[1]) + Math.Sin(2.3 * q.Z + ph[2]) * Math.Sin(3.7 * q.X + 1.3 * q.Y + ph[3]));
         var c = skin * (0.9 + 0.2 * blotch);
         // freckles on the cheeks and nose: sparse dark spots from a product of sines
         double fr = Math.Sin(23 * q.X + ph[4]) * Math.Sin(19 * q.Y + ph[5]) * Math.Sin(21 * q.Z + ph[6]);
-        double frWindow = SmoothStep(0.5, 0.8, q.Z) * (1 - SmoothStep(0.1, 0.3, q.Y)) * SmoothStep(l.MouthY + 0.15, l.MouthY + 0.3, q.Y);
+        double frWindow = SmoothStep(0.5, 0.8, q.Z) * (1 - SmoothStep(0.1, 0.3, q.Y)) * SmoothStep(_l.MouthY + 0.15, _l.MouthY + 0.3, q.Y);
         c *= 1 - 0.35 * frWindow * SmoothStep(0.55, 0.8, fr);
         var qs = new Vector3d(Math.Abs(q.X), q.Y, q.Z);
         // lips
-        double lipCentre = l.MouthY - 0.05 * p.MouthOpen + 0.035 * p.Smile;
-        double lipW = (1 - SmoothStep(l.MouthHalfWidth - 0.07, l.MouthHalfWidth + 0.02, qs.X))
-            * (1 - SmoothStep(0.07, 0.12 + 0.09 * p.MouthOpen + 0.05 * p.Smile, Math.Abs(q.Y - lipCentre))) * SmoothStep(l.MouthZ - 0.23, l.MouthZ - 0.13, q.Z);
-        c = Vector3d.Lerp(c, new Vector3d(p.LipColor[0], p.LipColor[1], p.LipColor[2]), lipW);
+        double lipCentre = _l.MouthY - 0.05 * _p.MouthOpen + 0.035 * _p.Smile;
+        double lipW = (1 - SmoothStep(_l.MouthHalfWidth - 0.07, _l.MouthHalfWidth + 0.02, qs.X))
+            * (1 - SmoothStep(0.07, 0.12 + 0.09 * _p.MouthOpen + 0.05 * _p.Smile, Math.Abs(q.Y - lipCentre))) * SmoothStep(_l.MouthZ - 0.23, _l.MouthZ - 0.13, q.Z);
+        c = Vector3d.Lerp(c, new Vector3d(_p.LipColor[0], _p.LipColor[1], _p.LipColor[2]), lipW);
         // eyebrows: a band just above each eye socket
-        double bx = qs.X - p.EyeSpacing;
-        double browW = (1 - SmoothStep(0.14, 0.2, Math.Abs(bx))) * (1 - SmoothStep(0.025, 0.05, Math.Abs(q.Y - (0.3 + p.BrowHeight + 0.03 * Math.Cos(6 * bx)))))
+        double bx = qs.X - _p.EyeSpacing;
+        double browW = (1 - SmoothStep(0.14, 0.2, Math.Abs(bx))) * (1 - SmoothStep(0.025, 0.05, Math.Abs(q.Y - (0.3 + _p.BrowHeight + 0.03 * Math.Cos(6 * bx)))))
             * SmoothStep(0.7, 0.8, q.Z);
-        var hair = new Vector3d(p.HairColor[0], p.HairColor[1], p.HairColor[2]);
+        var hair = new Vector3d(_p.HairColor[0], _p.HairColor[1], _p.HairColor[2]);
         c = Vector3d.Lerp(c, hair * 0.8, 0.85 * browW);
         // eyes: white sclera, coloured iris, dark pupil (on the eyeball spheres only)
-        var e = qs - l.EyeBall;
-        if (e.Length < 0.15 && q.Z > l.EyeBall.Z + 0.06)
+        var e = qs - _l.EyeBall;
+        if (e.Length < 0.15 && q.Z > _l.EyeBall.Z + 0.06)
         {
             double ang = Math.Sqrt(e.X * e.X + e.Y * e.Y) / 0.14;
-            c = ang < 0.22 ? new Vector3d(0.04, 0.03, 0.03) : ang < 0.5 ? new Vector3d(p.IrisColor[0], p.IrisColor[1], p.IrisColor[2]) : new Vector3d(0.9, 0.88, 0.85);
+            c = ang < 0.22 ? new Vector3d(0.04, 0.03, 0.03) : ang < 0.5 ? new Vector3d(_p.IrisColor[0], _p.IrisColor[1], _p.IrisColor[2]) : new Vector3d(0.9, 0.88, 0.85);
         }
         // hair cap: above the hair line at the front, everything high or behind the ears
-        double hairFront = q.Y - (p.HairLine + 0.25 * Math.Max(0, -q.Z) + 0.05 * Math.Sin(9 * q.X + ph[8]));
+        double hairFront = q.Y - (_p.HairLine + 0.25 * Math.Max(0, -q.Z) + 0.05 * Math.Sin(9 * q.X + ph[8]));
         double back = -q.Z - 0.1 + 0.5 * (q.Y + 0.2);
         double hairW = Math.Max(SmoothStep(0.7, 0.78, hairFront + 0.8), SmoothStep(0.0, 0.08, Math.Min(back, q.Y + 0.7)));
         hairW *= SmoothStep(-0.6, -0.45, q.Y);

@@ -41,6 +41,8 @@ public sealed record SynthReport(IReadOnlyList<string> Identities, TimeSpan Rend
 /// </summary>
 public static class SyntheticHeadWriter
 {
+    static readonly JsonSerializerOptions IndentedJson = new() { WriteIndented = true };
+
     public static readonly int[] ViewJsonCounts = [3, 5, 15];
 
     /// <summary>Checks arguments before anything touches the disk; returns the problem or null.</summary>
@@ -144,14 +146,14 @@ public static class SyntheticHeadWriter
         var sb = new StringBuilder();
         sb.Append("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<document version=\"1.4.0\">\n  <chunk label=\"Chunk 1\" enabled=\"true\">\n    <sensors>\n");
         sb.Append("      <sensor id=\"0\" label=\"synthetic\" type=\"frame\">\n");
-        sb.Append($"        <resolution width=\"{res}\" height=\"{res}\"/>\n");
+        sb.Append(CultureInfo.InvariantCulture, $"        <resolution width=\"{res}\" height=\"{res}\"/>\n");
         sb.Append("        <calibration type=\"frame\" class=\"adjusted\">\n");
-        sb.Append($"          <resolution width=\"{res}\" height=\"{res}\"/>\n");
-        sb.Append($"          <f>{F(k[0])}</f>\n          <cx>{F(k[2] - res / 2.0)}</cx>\n          <cy>{F(k[5] - res / 2.0)}</cy>\n");
+        sb.Append(CultureInfo.InvariantCulture, $"          <resolution width=\"{res}\" height=\"{res}\"/>\n");
+        sb.Append(CultureInfo.InvariantCulture, $"          <f>{F(k[0])}</f>\n          <cx>{F(k[2] - res / 2.0)}</cx>\n          <cy>{F(k[5] - res / 2.0)}</cy>\n");
         sb.Append("          <k1>0</k1>\n          <k2>0</k2>\n          <p1>0</p1>\n          <p2>0</p2>\n        </calibration>\n      </sensor>\n    </sensors>\n    <cameras>\n");
         foreach (var c in cams)
         {
-            sb.Append($"      <camera id=\"{c.ViewNumber - 1}\" sensor_id=\"0\" label=\"{c.ViewNumber:D2}.png\">\n");
+            sb.Append(CultureInfo.InvariantCulture, $"      <camera id=\"{c.ViewNumber - 1}\" sensor_id=\"0\" label=\"{c.ViewNumber:D2}.png\">\n");
             sb.Append("        <transform>").Append(string.Join(" ", c.CameraToWorld.Select(F))).Append("</transform>\n      </camera>\n");
         }
         sb.Append("    </cameras>\n  </chunk>\n</document>\n");
@@ -169,6 +171,6 @@ public static class SyntheticHeadWriter
             ["landmarks"] = head.Landmarks().Points.ToDictionary(kv => kv.Key, kv => new[] { kv.Value.X, kv.Value.Y, kv.Value.Z }),
             ["parameters"] = head.Parameters,
         };
-        return JsonSerializer.Serialize(doc, new JsonSerializerOptions { WriteIndented = true });
+        return JsonSerializer.Serialize(doc, IndentedJson);
     }
 }

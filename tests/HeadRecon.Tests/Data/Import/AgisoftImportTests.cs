@@ -20,16 +20,16 @@ public class AgisoftImportTests(CaptureFixture capture)
         for (int i = 0; i < cams.Count; i++)
         {
             var k = cams[i].Intrinsics;
-            sb.Append($"      <sensor id=\"{i}\" label=\"s{i}\" type=\"frame\"><resolution width=\"{cams[i].Width}\" height=\"{cams[i].Height}\"/>");
-            sb.Append($"<calibration type=\"frame\" class=\"adjusted\"><resolution width=\"{cams[i].Width}\" height=\"{cams[i].Height}\"/><f>{F(k[0])}</f>");
-            sb.Append($"<cx>{F(k[2] - cams[i].Width / 2.0)}</cx><cy>{F(k[5] - cams[i].Height / 2.0)}</cy><k1>{F(k1)}</k1></calibration></sensor>\n");
+            sb.Append(CultureInfo.InvariantCulture, $"      <sensor id=\"{i}\" label=\"s{i}\" type=\"frame\"><resolution width=\"{cams[i].Width}\" height=\"{cams[i].Height}\"/>");
+            sb.Append(CultureInfo.InvariantCulture, $"<calibration type=\"frame\" class=\"adjusted\"><resolution width=\"{cams[i].Width}\" height=\"{cams[i].Height}\"/><f>{F(k[0])}</f>");
+            sb.Append(CultureInfo.InvariantCulture, $"<cx>{F(k[2] - cams[i].Width / 2.0)}</cx><cy>{F(k[5] - cams[i].Height / 2.0)}</cy><k1>{F(k1)}</k1></calibration></sensor>\n");
         }
         sb.Append("    </sensors>\n    <cameras>\n");
         for (int i = 0; i < cams.Count; i++)
-            sb.Append($"      <camera id=\"{i}\" sensor_id=\"{i}\" label=\"{Path.GetFileNameWithoutExtension(cams[i].Name)}\"><transform>{string.Join(' ', toChunk.ApplyToCameraToWorld(cams[i].CameraToWorld).Select(F))}</transform></camera>\n");
+            sb.Append(CultureInfo.InvariantCulture, $"      <camera id=\"{i}\" sensor_id=\"{i}\" label=\"{Path.GetFileNameWithoutExtension(cams[i].Name)}\"><transform>{string.Join(' ', toChunk.ApplyToCameraToWorld(cams[i].CameraToWorld).Select(F))}</transform></camera>\n");
         sb.Append("    </cameras>\n    <transform>\n");
         var r = chunkToWorld.Rotation;
-        sb.Append($"      <rotation>{string.Join(' ', r.Select(F))}</rotation>\n      <translation>{string.Join(' ', chunkToWorld.Translation.Select(F))}</translation>\n      <scale>{F(chunkToWorld.Scale)}</scale>\n");
+        sb.Append(CultureInfo.InvariantCulture, $"      <rotation>{string.Join(' ', r.Select(F))}</rotation>\n      <translation>{string.Join(' ', chunkToWorld.Translation.Select(F))}</translation>\n      <scale>{F(chunkToWorld.Scale)}</scale>\n");
         sb.Append("    </transform>\n  </chunk>\n</document>\n");
         return sb.ToString();
     }

@@ -1,3 +1,4 @@
+using System.Globalization;
 using HeadRecon.Data.Import;
 using HeadRecon.Data.Synthetic;
 using Xunit;
@@ -26,7 +27,7 @@ public sealed class CaptureFixture : IDisposable
     /// <summary>Imports the capture's COLMAP model with <paramref name="views"/> views into a new scene folder.</summary>
     public SceneImportReport Import(string outDir, int views = 3, ColmapFormat format = ColmapFormat.Auto, bool crop = false, int size = 0)
     {
-        var (cams, points) = ColmapImport.Load(Path3("colmap", views.ToString()), Path3("images"), format);
+        var (cams, points) = ColmapImport.Load(Path3("colmap", views.ToString(CultureInfo.InvariantCulture)), Path3("images"), format);
         return SceneImporter.Write(cams, points, new SceneImportOptions(outDir, Path3("masks"), CropToSphere: crop, Size: size, Landmarks2D: Path3("landmarks2d.json")), "test");
     }
 
