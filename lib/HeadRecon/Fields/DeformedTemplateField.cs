@@ -16,6 +16,10 @@ public sealed record CoarseGeometry(Tensor Sdf, Tensor DeltaX, Tensor DeformFeat
 /// </summary>
 public sealed class DeformedTemplateField : nn.Module<Tensor, Tensor, Tensor>
 {
+    // Registration is explicit, under the original's PyTorch names. TorchSharp's reflection-based registration, which
+    // register_module runs on every submodule, would add each property's backing field a second time.
+    protected override void RegisterComponents() { }
+
     public DeformationField DeformNet { get; }
     public TemplateField ImplicitNet { get; }
 

@@ -10,6 +10,10 @@ namespace HeadRecon.Fields;
 /// </summary>
 public sealed class DisplacementField : nn.Module<Tensor, Tensor, Tensor>
 {
+    // Registration is explicit, under the original's PyTorch names. TorchSharp's reflection-based registration, which
+    // register_module runs on every submodule, would add each property's backing field a second time.
+    protected override void RegisterComponents() { }
+
     readonly LayerStack _layers;
 
     /// <summary>Its layers (for <see cref="MatmulCount"/>'s gradient passes).</summary>

@@ -20,6 +20,10 @@ namespace HeadRecon.Fields;
 /// </remarks>
 public sealed class HashGridEncoding : nn.Module<Tensor, Tensor>
 {
+    // Registration is explicit, under the original's PyTorch names. TorchSharp's reflection-based registration, which
+    // register_module runs on every submodule, would add each property's backing field a second time.
+    protected override void RegisterComponents() { }
+
     /// <summary>The hash primes of Instant-NGP (the first is 1 so the x coordinate stays coherent in memory).</summary>
     static readonly long[] HashPrimes = [1L, 2654435761L, 805459861L];
     static readonly DeviceConstant PrimesOnDevice = new(() => tensor(HashPrimes, [1, 3, 1, 1]));

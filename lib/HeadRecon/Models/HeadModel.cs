@@ -26,6 +26,10 @@ public sealed record ParameterGroup(string Name, IReadOnlyList<(string Name, Par
 /// </remarks>
 public abstract class HeadModel : nn.Module
 {
+    // Registration is explicit, under the original's PyTorch names. TorchSharp's reflection-based registration, which
+    // register_module runs on every submodule, would add each property's backing field a second time.
+    protected override void RegisterComponents() { }
+
     public DeformedTemplateField DeformTempGeoNetwork { get; }
     public LaplaceDensity Density { get; }
     public Embedding IdShapeEmbedding { get; }

@@ -12,6 +12,10 @@ namespace HeadRecon.Rendering;
 /// </summary>
 public sealed class LaplaceDensity : nn.Module<Tensor, Tensor>
 {
+    // Registration is explicit, under the original's PyTorch names. TorchSharp's reflection-based registration, which
+    // register_module runs on every submodule, would add each property's backing field a second time.
+    protected override void RegisterComponents() { }
+
     // Parameters are private fields named for TorchSharp by the original's PyTorch names: Module.to() replaces a moved
     // parameter and writes the new one back into the field whose component name matches, so without the attribute
     // the field would keep the old, disposed tensor.

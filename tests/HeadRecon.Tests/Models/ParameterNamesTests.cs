@@ -28,8 +28,21 @@ public class ParameterNamesTests
         Assert.Contains("density.beta", names);
         Assert.Contains("id_shape_embedding.weight", names);
         Assert.Contains(file.Contains("st1", StringComparison.Ordinal) ? "rendering_network.lin0.bias" : "res_rendering_network.lin0.bias", names);
-        // No member leaked into the state under its C# name.
-        Assert.DoesNotContain(names, n => n.Split('.').Any(part => part.Length > 0 && char.IsUpper(part[0])));
+        // No member leaked into the state under its C# name (or its backing field's), and nothing is registered twice.
+        Assert.All(names, n => Assert.Matches("^[a-z0-9_]+(\\.[a-z0-9_]+)*$", n));
+        var parameters = m.parameters().ToList();
+        Assert.Equal(parameters.Count, parameters.Distinct(ReferenceEqualityComparer.Instance).Count());
+    }
+
+    [Fact]
+    public void TheHashGridIsRegisteredOnce()
+    {
+        var conf = BenchmarkSuiteTests.Tiny("quickstart_st2.conf");
+        var model = conf.Model with { DisplacementNetwork = conf.Model.DisplacementNetwork with { Encoding = "hashgrid" } };
+        using var m = ModelFactory.Create(model);
+        var names = m.named_parameters().Select(p => p.name).ToList();
+        Assert.Single(names, n => n.EndsWith(".embeddings", StringComparison.Ordinal));
+        Assert.Contains("displacement_network.hash_grid.embeddings", names);
     }
 
     [Fact]
