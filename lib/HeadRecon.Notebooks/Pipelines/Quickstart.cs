@@ -131,16 +131,22 @@ public static class Quickstart
 
         // 5. Metrics and report.
         log("[5/5] metrics and report");
+        sw.Restart();
         var discrimination = scores.ToDictionary(s => s.Name, s => IdentityDiscrimination.Compute(s.Mesh, gtDir, id, SyntheticHead.MillimetresPerUnit, Math.Max(1000, o.Samples * 3 / 10)));
+        log($"      distances to the {template.Identities.Count} identities' ground truths in {sw.Elapsed.TotalSeconds:F1} s");
+        sw.Restart();
         var stage2 = scores.Single(s => s.Name == "stage2");
         var figures = Path.Combine(root, "figures");
         Directory.CreateDirectory(figures);
         var views = QuickstartFigures.HeldOutViews(run1, run2, id, o.HeldOutViews, o.RenderSide, Path.Combine(figures, "views.png"));
+        log($"      {views.Count} held-out views rendered by both stages in {sw.Elapsed.TotalSeconds:F1} s");
+        sw.Restart();
         QuickstartFigures.Meshes([("template", templateMesh), .. scores.Select(s => (s.Name, s.Mesh)), ("ground truth", gt)], Path.Combine(figures, "meshes.png"));
         foreach (var s in scores) QuickstartFigures.ErrorMap(s.Mesh, gt, Path.Combine(figures, $"error_{s.Name}.png"));
         QuickstartFigures.LossCurves(run1.Folder.MetricsFile, Path.Combine(figures, "loss_stage1.png"));
         QuickstartFigures.LossCurves(run2.Folder.MetricsFile, Path.Combine(figures, "loss_stage2.png"));
         QuickstartFigures.Turntable(stage2.Mesh, o.TurntableFrames, Path.Combine(figures, "turntable.gif"), o.RenderSide);
+        log($"      figures in {sw.Elapsed.TotalSeconds:F1} s");
 
         var timings = new Dictionary<string, StageTiming> { ["stage1"] = t1, ["stage2"] = t2 };
         if (tb is not null) timings["baseline"] = tb;

@@ -61,6 +61,39 @@ public static class MarchingCubes
         return ExtractSlices(sampler.Fill, n, n, n, origin, spacing, level);
     }
 
+    /// <summary>
+    /// The same extraction as <see cref="ExtractFromFunction"/>, evaluating the SDF only near the surface: a coarse grid
+    /// (every <paramref name="coarseStep"/>-th point per axis) is evaluated first, and the fine points of a coarse cell
+    /// are evaluated only when the cell may hold surface: its corners change sign or one lies within
+    /// <paramref name="slope"/> × (half the cell's diagonal + one fine diagonal) of the level. Elsewhere the fine values
+    /// are the coarse cell's trilinear interpolation, which keeps the corners' common sign. For an SDF whose slope is at
+    /// most <paramref name="slope"/> (a trained SDF's is about 1: the eikonal term) every fine point outside the band has
+    /// that sign and so have its grid neighbours, so no edge touching it crosses the level: the mesh equals the dense one
+    /// while far fewer points are evaluated (a head's band is a small part of its box).
+    /// </summary>
+    /// <param name="evaluated">Receives the number of points the SDF was evaluated at (coarse and fine).</param>
+    public static Mesh ExtractNarrowBand(Func<float[], float[]> sdfBatch, double[] min, double[] max, int resolution,
+        out long evaluated, int coarseStep = 4, double slope = 1.5, int chunkPoints = 65536, float level = 0f)
+    {
+        ArgumentNullException.ThrowIfNull(sdfBatch);
+        if (min is not { Length: 3 } || max is not { Length: 3 }) throw new ArgumentException("min and max must have 3 entries");
+        if (resolution < 2) throw new ArgumentOutOfRangeException(nameof(resolution), resolution, "need at least 2 points per axis");
+        ArgumentOutOfRangeException.ThrowIfLessThan(coarseStep, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(chunkPoints, 1);
+        int n = resolution;
+        var origin = (min[0], min[1], min[2]);
+        var spacing = ((max[0] - min[0]) / (n - 1), (max[1] - min[1]) / (n - 1), (max[2] - min[2]) / (n - 1));
+        if (coarseStep == 1 || n <= 2 * coarseStep)
+        {
+            evaluated = (long)n * n * n;
+            return ExtractSlices(new SlabSampler(sdfBatch, n, origin, spacing, chunkPoints).Fill, n, n, n, origin, spacing, level);
+        }
+        var band = new NarrowBandSampler(sdfBatch, n, origin, spacing, chunkPoints, coarseStep, slope, level);
+        var mesh = ExtractSlices(band.Fill, n, n, n, origin, spacing, level);
+        evaluated = band.Evaluated;
+        return mesh;
+    }
+
     /// <summary>Grid coordinate along one axis, computed the same way for dense and streamed extraction.</summary>
     public static float GridCoordinate(double origin, double spacing, int index) => (float)(origin + index * spacing);
 
@@ -118,6 +151,147 @@ public static class MarchingCubes
             var values = sdf(pts) ?? throw new InvalidOperationException("SDF function returned null");
             if (values.Length != count) throw new InvalidOperationException($"SDF function returned {values.Length} values for {count} points");
             return values;
+        }
+    }
+
+    /// <summary>
+    /// Fine values for <see cref="ExtractNarrowBand"/>: evaluated inside the band, interpolated from the coarse grid
+    /// outside it. Serves one coarse slab (the fine x slices of one coarse cell) at a time.
+    /// </summary>
+    sealed class NarrowBandSampler
+    {
+        readonly Func<float[], float[]> _sdf;
+        readonly int _n, _m, _chunk;
+        readonly (double X, double Y, double Z) _origin, _spacing;
+        readonly int[] _coarse;      // fine index of each coarse plane (every step-th, and the last)
+        readonly int[] _cellOf;      // fine index → the coarse cell holding it (0 … m − 2)
+        readonly float[] _coarseValues;
+        readonly bool[] _band;       // per coarse cell
+        float[]? _slab;
+        int _slabCell = -1, _slabFirst;
+
+        public long Evaluated { get; private set; }
+
+        public NarrowBandSampler(Func<float[], float[]> sdf, int n, (double X, double Y, double Z) origin,
+            (double X, double Y, double Z) spacing, int chunk, int step, double slope, float level)
+        {
+            (_sdf, _n, _origin, _spacing, _chunk) = (sdf, n, origin, spacing, chunk);
+            var planes = new List<int>();
+            for (int i = 0; i < n - 1; i += step) planes.Add(i);
+            planes.Add(n - 1);
+            _coarse = [.. planes];
+            _m = _coarse.Length;
+            _cellOf = new int[n];
+            for (int c = 0, i = 0; i < n; i++)
+            {
+                while (c < _m - 2 && i >= _coarse[c + 1]) c++;
+                _cellOf[i] = c;
+            }
+            _coarseValues = EvaluateCoarse();
+            double fine = Math.Sqrt(spacing.X * spacing.X + spacing.Y * spacing.Y + spacing.Z * spacing.Z);
+            _band = BandCells((float)(slope * (step * fine / 2 + fine)), level);
+        }
+
+        int CoarseIndex(int a, int b, int c) => (a * _m + b) * _m + c;
+
+        float[] EvaluateCoarse()
+        {
+            var values = new float[_m * _m * _m];
+            var pts = new List<float>(3 * Math.Min(_chunk, values.Length));
+            var index = new List<int>();
+            for (int a = 0; a < _m; a++)
+                for (int b = 0; b < _m; b++)
+                    for (int c = 0; c < _m; c++)
+                    {
+                        pts.Add(GridCoordinate(_origin.X, _spacing.X, _coarse[a]));
+                        pts.Add(GridCoordinate(_origin.Y, _spacing.Y, _coarse[b]));
+                        pts.Add(GridCoordinate(_origin.Z, _spacing.Z, _coarse[c]));
+                        index.Add(CoarseIndex(a, b, c));
+                        if (index.Count == _chunk) Flush(pts, index, values);
+                    }
+            Flush(pts, index, values);
+            return values;
+        }
+
+        void Flush(List<float> pts, List<int> index, float[] into)
+        {
+            if (index.Count == 0) return;
+            var v = _sdf([.. pts]) ?? throw new InvalidOperationException("SDF function returned null");
+            if (v.Length != index.Count) throw new InvalidOperationException($"SDF function returned {v.Length} values for {index.Count} points");
+            for (int k = 0; k < v.Length; k++) into[index[k]] = v[k];
+            Evaluated += v.Length;
+            pts.Clear();
+            index.Clear();
+        }
+
+        bool[] BandCells(float margin, float level)
+        {
+            int cells = _m - 1;
+            var raw = new bool[cells * cells * cells];
+            for (int a = 0; a < cells; a++)
+                for (int b = 0; b < cells; b++)
+                    for (int c = 0; c < cells; c++)
+                    {
+                        bool below = false, above = false, near = false;
+                        for (int corner = 0; corner < 8; corner++)
+                        {
+                            float v = _coarseValues[CoarseIndex(a + (corner & 1), b + ((corner >> 1) & 1), c + ((corner >> 2) & 1))] - level;
+                            // NaN counts as near: the fine points decide.
+                            if (!(Math.Abs(v) >= margin)) near = true;
+                            if (v < 0) below = true; else above = true;
+                        }
+                        raw[(a * cells + b) * cells + c] = near || (below && above);
+                    }
+            return raw;
+        }
+
+        public void Fill(int ix, float[] dest)
+        {
+            int cell = _cellOf[ix];
+            if (cell != _slabCell) LoadSlab(cell);
+            Array.Copy(_slab!, (long)(ix - _slabFirst) * _n * _n, dest, 0, _n * _n);
+        }
+
+        void LoadSlab(int a)
+        {
+            int first = _coarse[a], last = a == _m - 2 ? _n - 1 : _coarse[a + 1] - 1;
+            int slice = _n * _n, cells = _m - 1;
+            var slab = new float[(last - first + 1) * slice];
+            var pts = new List<float>();
+            var index = new List<int>();
+            for (int ix = first; ix <= last; ix++)
+                for (int iy = 0; iy < _n; iy++)
+                    for (int iz = 0; iz < _n; iz++)
+                    {
+                        int b = _cellOf[iy], c = _cellOf[iz];
+                        int flat = (ix - first) * slice + iy * _n + iz;
+                        if (_band[(a * cells + b) * cells + c])
+                        {
+                            pts.Add(GridCoordinate(_origin.X, _spacing.X, ix));
+                            pts.Add(GridCoordinate(_origin.Y, _spacing.Y, iy));
+                            pts.Add(GridCoordinate(_origin.Z, _spacing.Z, iz));
+                            index.Add(flat);
+                            if (index.Count == _chunk) Flush(pts, index, slab);
+                        }
+                        else slab[flat] = Interpolate(a, b, c, ix, iy, iz);
+                    }
+            Flush(pts, index, slab);
+            (_slab, _slabCell, _slabFirst) = (slab, a, first);
+        }
+
+        float Interpolate(int a, int b, int c, int ix, int iy, int iz)
+        {
+            double tx = (double)(ix - _coarse[a]) / (_coarse[a + 1] - _coarse[a]);
+            double ty = (double)(iy - _coarse[b]) / (_coarse[b + 1] - _coarse[b]);
+            double tz = (double)(iz - _coarse[c]) / (_coarse[c + 1] - _coarse[c]);
+            double v = 0;
+            for (int corner = 0; corner < 8; corner++)
+            {
+                int dx = corner & 1, dy = (corner >> 1) & 1, dz = (corner >> 2) & 1;
+                double w = (dx == 1 ? tx : 1 - tx) * (dy == 1 ? ty : 1 - ty) * (dz == 1 ? tz : 1 - tz);
+                v += w * _coarseValues[CoarseIndex(a + dx, b + dy, c + dz)];
+            }
+            return (float)v;
         }
     }
 

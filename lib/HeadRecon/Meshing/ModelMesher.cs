@@ -12,8 +12,12 @@ public enum MeshSource { Final, Template }
 /// </summary>
 public static class ModelMesher
 {
+    /// <remarks>
+    /// The SDF is evaluated near the surface only (<see cref="MarchingCubes.ExtractNarrowBand"/>): the same mesh as the
+    /// dense grid for an SDF of slope ≤ 1, which the eikonal term trains for; <paramref name="dense"/> evaluates every point.
+    /// </remarks>
     public static Mesh Extract(HeadModel model, int identity, double min, double max, int resolution,
-        MeshSource source = MeshSource.Final, int chunkPoints = 65536)
+        MeshSource source = MeshSource.Final, int chunkPoints = 65536, bool dense = false)
     {
         var device = model.Background.device;
         var code = model.ShapeCode(identity);
@@ -21,14 +25,17 @@ public static class ModelMesher
         model.eval();
         try
         {
-            return MarchingCubes.ExtractFromFunction(points =>
+            float[] Sdf(float[] points)
             {
                 using var scope = NewDisposeScope();
                 using var _ = no_grad();
                 var p = tensor(points, [points.Length / 3, 3]).to(device);
                 var s = source == MeshSource.Template ? model.DeformTempGeoNetwork.TemplateSdf(p) : model.SdfValues(p, code);
                 return s.reshape(-1).cpu().data<float>().ToArray();
-            }, [min, min, min], [max, max, max], resolution, chunkPoints);
+            }
+            return dense
+                ? MarchingCubes.ExtractFromFunction(Sdf, [min, min, min], [max, max, max], resolution, chunkPoints)
+                : MarchingCubes.ExtractNarrowBand(Sdf, [min, min, min], [max, max, max], resolution, out _, chunkPoints: chunkPoints);
         }
         finally
         {

@@ -225,6 +225,22 @@ public abstract class HeadModel : nn.Module
     /// <summary>Forgets every occupancy grid (after loading other weights).</summary>
     public void ResetOccupancyGrids() => _occupancy.Reset();
 
+    /// <summary>
+    /// Which rays of a batch (N, bool) pass through an occupied cell of the identity's occupancy grid; null without a
+    /// grid, or when the scene has no white background (then the scene-sphere clamp puts a surface beyond the grid, which
+    /// every ray meets). A ray that passes no occupied cell meets SDF values above the grid's margin everywhere, where
+    /// the density is zero to float precision: it renders the background colour.
+    /// </summary>
+    public Tensor? OccupiedRays(RayBatch batch)
+    {
+        if (!OccupancyGridEnabled || !Options.WhiteBkgd) return null;
+        var (rayDirs3, camLoc1) = CameraRays.Compute(batch.Uv, batch.Pose, batch.Intrinsics);
+        long rays = rayDirs3.shape[1];
+        var (shapeCode, _) = Codes(batch.Identity);
+        var grid = OccupancyGridFor(batch.IdentityIndex ?? batch.Identity.reshape(-1)[0].item<long>(), shapeCode);
+        return grid?.Intervals(camLoc1.unsqueeze(1).repeat(1, rays, 1).reshape(-1, 3), rayDirs3.reshape(-1, 3), Sampler.Near, Sampler.Far).Hit.reshape(-1);
+    }
+
     /// <summary>Runs the error-bounded sampler for rays of one identity, limited by its occupancy grid if enabled.</summary>
     /// <param name="identityIndex">the identity on the host, if known (else read from <paramref name="identity"/>, which waits for the device).</param>
     public SamplerResult SampleRays(Tensor rayDirs, Tensor camLoc, Tensor identity, Tensor shapeCode, bool training, Generator? generator = null,

@@ -109,6 +109,62 @@ public class MarchingCubesTests
         }
     }
 
+    /// <summary>Two spheres and a torus: thin parts, a hole and separate components, in a box the step does not divide.</summary>
+    static float[] Shapes(float[] p)
+    {
+        var d = new float[p.Length / 3];
+        for (int i = 0; i < d.Length; i++)
+        {
+            double x = p[i * 3], y = p[i * 3 + 1], z = p[i * 3 + 2];
+            double a = Math.Sqrt((x - 0.3) * (x - 0.3) + y * y + z * z) - 0.35;
+            double b = Math.Sqrt((x + 0.5) * (x + 0.5) + (y - 0.4) * (y - 0.4) + z * z) - 0.12;
+            double q = Math.Sqrt((x + 0.2) * (x + 0.2) + (z + 0.3) * (z + 0.3)) - 0.4;
+            double t = Math.Sqrt(q * q + (y + 0.45) * (y + 0.45)) - 0.06;
+            d[i] = (float)Math.Min(a, Math.Min(b, t));
+        }
+        return d;
+    }
+
+    [Theory]
+    [InlineData(61, 4)]
+    [InlineData(97, 4)]
+    [InlineData(50, 3)]
+    public void NarrowBandExtractionEqualsDenseExtraction(int n, int step)
+    {
+        double[] min = [-1, -1, -1], max = [1, 1, 1];
+        var dense = MarchingCubes.ExtractFromFunction(Shapes, min, max, n);
+        var band = MarchingCubes.ExtractNarrowBand(Shapes, min, max, n, out long evaluated, coarseStep: step, chunkPoints: 777);
+        Assert.True(dense.FaceCount > 1000);
+        Assert.Equal(dense.Vertices, band.Vertices);
+        Assert.Equal(dense.Faces, band.Faces);
+        Assert.True(evaluated < (long)n * n * n / 2, $"{evaluated} of {n * n * n} points evaluated");
+    }
+
+    [Fact]
+    public void NarrowBandMissesNothingWhenTheCoarseGridStraddlesAThinShell()
+    {
+        // A shell thinner than a coarse cell: no coarse point is inside it, so only the distance test finds it.
+        float[] Shell(float[] p)
+        {
+            var d = new float[p.Length / 3];
+            for (int i = 0; i < d.Length; i++)
+            {
+                double r = Math.Sqrt(p[i * 3] * p[i * 3] + p[i * 3 + 1] * p[i * 3 + 1] + p[i * 3 + 2] * p[i * 3 + 2]);
+                d[i] = (float)(Math.Abs(r - 0.53) - 0.02);
+            }
+            return d;
+        }
+        double[] min = [-1, -1, -1], max = [1, 1, 1];
+        var dense = MarchingCubes.ExtractFromFunction(Shell, min, max, 81);
+        var band = MarchingCubes.ExtractNarrowBand(Shell, min, max, 81, out _, coarseStep: 8);
+        Assert.True(dense.FaceCount > 1000);
+        Assert.Equal(dense.Faces, band.Faces);
+        Assert.Equal(dense.Vertices, band.Vertices);
+        // The slope bound is what makes it exact: assume a far too flat SDF and parts of the shell are lost.
+        var careless = MarchingCubes.ExtractNarrowBand(Shell, min, max, 81, out _, coarseStep: 8, slope: 0.05);
+        Assert.True(careless.FaceCount < dense.FaceCount / 2, $"{careless.FaceCount} of {dense.FaceCount} faces");
+    }
+
     [Fact]
     public void SurfaceTouchingTheGridEdgeIsLeftOpenNotCorrupted()
     {
