@@ -14,7 +14,7 @@ public static class ModelMesher
 {
     /// <remarks>
     /// The SDF is evaluated near the surface only (<see cref="MarchingCubes.ExtractNarrowBand"/>): the same mesh as the
-    /// dense grid for an SDF of slope ≤ 1, which the eikonal term trains for; <paramref name="dense"/> evaluates every point.
+    /// dense grid for an SDF of slope ≤ 1.5 (the eikonal term trains it to about 1); <paramref name="dense"/> evaluates every point.
     /// </remarks>
     public static Mesh Extract(HeadModel model, int identity, double min, double max, int resolution,
         MeshSource source = MeshSource.Final, int chunkPoints = 65536, bool dense = false)

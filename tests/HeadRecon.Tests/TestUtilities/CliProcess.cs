@@ -23,6 +23,8 @@ public sealed class CliProcess : IDisposable
     readonly Process _p;
     readonly StringBuilder _out = new(), _err = new();
     readonly TaskCompletionSource _firstIteration = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    readonly Stopwatch _sinceStart = Stopwatch.StartNew();
+    readonly List<(int Iteration, long Ms)> _progress = [];
 
     CliProcess(ProcessStartInfo psi)
     {
@@ -31,7 +33,11 @@ public sealed class CliProcess : IDisposable
         {
             if (e.Data is null) return;
             lock (_out) _out.Append(e.Data).Append('\n');
-            if (e.Data.StartsWith("it ", StringComparison.Ordinal)) _firstIteration.TrySetResult();
+            if (!e.Data.StartsWith("it ", StringComparison.Ordinal)) return;
+            int slash = e.Data.IndexOf('/', StringComparison.Ordinal);
+            if (slash > 3 && int.TryParse(e.Data.AsSpan(3, slash - 3), out int it))
+                lock (_progress) { _progress.Add((it, _sinceStart.ElapsedMilliseconds)); Monitor.PulseAll(_progress); }
+            _firstIteration.TrySetResult();
         };
         _p.ErrorDataReceived += (_, e) => { if (e.Data is not null) lock (_err) _err.Append(e.Data).Append('\n'); };
         _p.Start();
@@ -73,6 +79,32 @@ public sealed class CliProcess : IDisposable
 
     /// <summary>True once the process printed its first training progress line (or false after the timeout).</summary>
     public bool WaitForFirstIteration(TimeSpan timeout) => _firstIteration.Task.Wait(timeout);
+
+    /// <summary>Waits until the process has printed the progress line of iteration <paramref name="iteration"/> or a later one;
+    /// false after the timeout or when it exited first.</summary>
+    public bool WaitForIteration(int iteration, TimeSpan timeout)
+    {
+        var deadline = Stopwatch.StartNew();
+        lock (_progress)
+        {
+            while (_progress.Count == 0 || _progress[^1].Iteration < iteration)
+            {
+                if (_p.HasExited || deadline.Elapsed > timeout) return false;
+                Monitor.Wait(_progress, 100);
+            }
+            return true;
+        }
+    }
+
+    /// <summary>Mean milliseconds between the progress lines printed so far (null before the second one).</summary>
+    public double? MeanIterationMs
+    {
+        get
+        {
+            lock (_progress)
+                return _progress.Count < 2 ? null : (double)(_progress[^1].Ms - _progress[0].Ms) / (_progress[^1].Iteration - _progress[0].Iteration);
+        }
+    }
 
     public CliResult Finish(int timeoutMs = 600_000)
     {

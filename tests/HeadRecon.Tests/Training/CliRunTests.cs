@@ -49,20 +49,26 @@ public class CliRunTests(TinyHeadsFixture heads, ITestOutputHelper log)
         Assert.Equal(n - 4, Checkpoint.ReadMeta(Path.Combine(dir["a"], "checkpoints", "previous.ckpt")).Iteration);
 
         // SIGKILL at random moments after training started (between, during or while writing checkpoints), resumed each time.
+        // Each kill lands at a random iteration of its share of what is left plus up to one iteration's time, so it always
+        // comes before the run's end (a kill after the last checkpoint would find nothing to resume and no stale lock).
         string c = dir["c"];
         var rng = new Random();
         var moments = new List<string>();
         var p = CliProcess.Start(TrainArgs(c, n));
+        int resumedAt = 0;
         for (int kill = 0; kill < kills; kill++)
         {
-            Assert.True(p.WaitForFirstIteration(TimeSpan.FromSeconds(120)), "no training progress: " + p.Out + p.Err);
-            int delay = rng.Next(0, 1500);
+            int latestTarget = n - 2, share = Math.Max(1, (latestTarget - resumedAt) / (kills - kill));
+            int target = rng.Next(resumedAt + 1, Math.Min(latestTarget, resumedAt + share) + 1);
+            Assert.True(p.WaitForIteration(target, TimeSpan.FromSeconds(120)), $"no progress to iteration {target}: " + p.Out + p.Err);
+            int delay = rng.Next(0, (int)Math.Ceiling(p.MeanIterationMs ?? 50));
             Thread.Sleep(delay);
-            if (p.HasExited) break;
+            Assert.False(p.HasExited, $"the run ended before kill {kill + 1}: " + p.Out + p.Err);
             p.KillHard();
             p.Dispose();
-            string at = File.Exists(Path.Combine(c, "checkpoints", "latest.ckpt")) ? $"checkpoint at {Checkpoint.ReadMeta(Path.Combine(c, "checkpoints", "latest.ckpt")).Iteration}" : "no checkpoint";
-            moments.Add($"{delay} ms after the first iteration ({at})");
+            string ckpt = Path.Combine(c, "checkpoints", "latest.ckpt");
+            resumedAt = File.Exists(ckpt) ? Checkpoint.ReadMeta(ckpt).Iteration : 0;
+            moments.Add($"{delay} ms after iteration {target} ({(resumedAt > 0 ? $"checkpoint at {resumedAt}" : "no checkpoint")})");
             p = CliProcess.Start("train", "--resume", c, "--device", "cpu");
         }
         var last = p.Finish();
