@@ -42,27 +42,24 @@ HeadRecon.Runtime.TorchRuntime.Initialize();
 // Charts load plotly.js from this folder (never from a CDN), so they draw offline too.
 PlotlyJs.WriteInto(".");
 
-// Inline formatters: charts as interactive Plotly (plus a static image where a headless Chromium is installed), images as PNG, meshes and tensors as short summaries. In a
-// function so that the Plotly types are bound when it runs (after the load-context hook above), not when this
+// Inline formatters: charts as interactive Plotly (plus a static image where a headless Chromium is installed), images as
+// PNG, meshes and tensors as short summaries; the same HTML a notebook program puts on its page (NotebookOutput.ToHtml).
+// In a function so that the Plotly types are bound when it runs (after the load-context hook above), not when this
 // script is compiled to run.
 void RegisterHeadReconFormatters()
 {
-    Formatter.Register<GenericChart>((chart, writer) => writer.Write(Plots.ToHtml(chart)), "text/html");
-    Formatter.Register<Image<Rgb24>>((img, writer) => writer.Write(NotebookHtml.Image(img)), "text/html");
+    Formatter.Register<GenericChart>((chart, writer) => writer.Write(NotebookOutput.ToHtml(chart)), "text/html");
+    Formatter.Register<Image<Rgb24>>((img, writer) => writer.Write(NotebookOutput.ToHtml(img)), "text/html");
     Formatter.Register<HtmlFragment>((h, writer) => writer.Write(h.Html), "text/html");
-    Formatter.Register<HeadRecon.Meshing.Mesh>((m, writer) =>
-    {
-        var (lo, hi) = m.Bounds();
-        writer.Write($"<code>Mesh: {m.VertexCount} vertices, {m.FaceCount} faces, bounds ({lo.X:F3}, {lo.Y:F3}, {lo.Z:F3})..({hi.X:F3}, {hi.Y:F3}, {hi.Z:F3}){(m.Colors is null ? "" : ", coloured")}</code>");
-    }, "text/html");
-    Formatter.Register<Tensor>((t, writer) =>
-    {
-        string stats = t.numel() > 0 && t.is_floating_point()
-            ? $", min {t.min().item<float>():G4}, max {t.max().item<float>():G4}, mean {t.mean().item<float>():G4}" : "";
-        writer.Write($"<code>Tensor [{string.Join(", ", t.shape)}] {t.dtype} on {t.device}{stats}</code>");
-    }, "text/html");
+    Formatter.Register<HeadRecon.Meshing.Mesh>((m, writer) => writer.Write(NotebookOutput.ToHtml(m)), "text/html");
+    Formatter.Register<Tensor>((t, writer) => writer.Write(NotebookOutput.ToHtml(t)), "text/html");
 }
 RegisterHeadReconFormatters();
 
-// Displays HTML (images, GIFs) inline.
-void ShowHtml(string html) => Microsoft.DotNet.Interactive.Kernel.display(new HtmlFragment(html));
+// Cells show values with Show(value) (HeadRecon.Notebooks.NotebookOutput, the same call the notebook programs make):
+// in the kernel it is display(value), whose Update redraws it in place.
+NotebookOutput.KernelDisplay = value =>
+{
+    var shown = Microsoft.DotNet.Interactive.Kernel.display(value);
+    return update => shown.Update(update);
+};

@@ -114,7 +114,8 @@ public static partial class NotebookCharts
     /// <summary>A multi-line string field of a notebook (a string, or a list of lines).</summary>
     public static string Text(JsonNode node) => node is JsonArray a ? string.Concat(a.Select(l => l!.GetValue<string>())) : node.GetValue<string>();
 
-    static JsonArray Lines(string text)
+    /// <summary>Text as a notebook stores it: a list of lines, each with its newline.</summary>
+    internal static JsonArray Lines(string text)
     {
         var lines = new JsonArray();
         int start = 0;

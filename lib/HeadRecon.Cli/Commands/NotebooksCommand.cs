@@ -3,7 +3,8 @@ using HeadRecon.Notebooks;
 
 namespace HeadRecon.Cli.Commands;
 
-/// <summary>`headrecon notebooks offline NB.ipynb…`: saved chart outputs that need no network.</summary>
+/// <summary>`headrecon notebooks build`: the .ipynb files from their C# sources; `headrecon notebooks offline NB.ipynb…`:
+/// saved chart outputs that need no network.</summary>
 public static class NotebooksCommand
 {
     public static Command Create()
@@ -25,6 +26,32 @@ public static class NotebooksCommand
             }
             return 0;
         });
-        return new Command("notebooks", "Notebook outputs: make saved charts work offline.") { offline };
+        var dir = new Option<string>("--dir") { Description = "the notebooks folder (its src/*.cs are the sources)", DefaultValueFactory = _ => DefaultNotebooksDir() };
+        var check = new Option<bool>("--check") { Description = "write nothing; exit 1 when a notebook differs from its source" };
+        var build = new Command("build",
+            "Write notebooks/NAME.ipynb from notebooks/src/NAME.cs (the C# source with // %% cell markers). Outputs of cells " +
+            "whose code did not change are kept.") { dir, check };
+        build.SetAction(p =>
+        {
+            bool checking = p.GetValue(check);
+            var results = NotebookSource.Build(p.GetValue(dir)!, checking);
+            foreach (var r in results)
+                Console.WriteLine($"{(r.Changed ? checking ? "stale  " : "wrote  " : "same   ")}{r.Notebook}: {r.Cells} cells ({r.CodeCells} C#), outputs kept in {r.KeptOutputs}");
+            if (checking && results.Any(r => r.Changed))
+            {
+                Console.Error.WriteLine("headrecon: notebooks differ from their sources: run `headrecon notebooks build`");
+                return 1;
+            }
+            return 0;
+        });
+        return new Command("notebooks", "Notebooks: build them from their C# sources; make saved charts work offline.") { build, offline };
+    }
+
+    // The repository's notebooks folder when run from inside the repository, else ./notebooks.
+    static string DefaultNotebooksDir()
+    {
+        for (var d = new DirectoryInfo(Environment.CurrentDirectory); d is not null; d = d.Parent)
+            if (Directory.Exists(Path.Combine(d.FullName, "notebooks", "src"))) return Path.Combine(d.FullName, "notebooks");
+        return "notebooks";
     }
 }
