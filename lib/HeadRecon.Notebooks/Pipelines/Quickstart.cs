@@ -185,13 +185,12 @@ public static class Quickstart
         using var trainer = exists ? Trainer.Resume(runDir, data, device) : Trainer.Start(conf, data, runDir, device);
         if (trainer.Iteration >= trainer.TotalIterations || (exists && conf.Train.MaxSeconds > 0))
         {
-            log($"{title}: already trained ({trainer.Iteration} iterations), reusing {runDir}");
-            return new StageTiming(trainer.Iteration, 0);
+            log($"{title}: already trained ({trainer.Iteration} iterations in {trainer.TrainSeconds:F0} s), reusing {runDir}");
+            return new StageTiming(trainer.Iteration, trainer.TrainSeconds);
         }
         log($"{title}: {(exists ? $"resuming at {trainer.Iteration}" : "starting")}, {trainer.TotalIterations} iterations, {data.ViewCount} images → {runDir}");
         if (trainer.InitReport is { } r) log($"      initialised from {conf.Train.InitCheckpoint}: {r.Loaded.Count} tensors loaded, {r.Missing.Count} new, {r.Unexpected.Count} dropped");
-        var sw = Stopwatch.StartNew();
         trainer.Train(progress);
-        return new StageTiming(trainer.Iteration, sw.Elapsed.TotalSeconds);
+        return new StageTiming(trainer.Iteration, trainer.TrainSeconds);
     }
 }

@@ -14,6 +14,9 @@ public sealed record CheckpointMeta(int Iteration, int TotalIterations, string S
 {
     /// <summary>SHA-256 (hex) over every other member, name and bytes (see <see cref="Checkpoint.ContentHash"/>); null in checkpoints written before it existed.</summary>
     public string? ContentSha256 { get; init; }
+    /// <summary>Wall seconds spent training up to <see cref="Iteration"/>, summed over resumes (0 in older checkpoints),
+    /// so a reused run still reports what it cost.</summary>
+    public double TrainSeconds { get; init; }
 }
 
 /// <summary>

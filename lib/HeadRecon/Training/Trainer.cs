@@ -50,6 +50,9 @@ public sealed class Trainer : IDisposable
     public RunFolder Run { get; }
     public Device Device { get; }
     public int Iteration { get; private set; }
+    /// <summary>Wall seconds spent in <see cref="Train"/> so far (steps, logging, checkpoints), this run's resumes included;
+    /// stored in every checkpoint.</summary>
+    public double TrainSeconds { get; private set; }
     public int TotalIterations { get; }
     public LoadReport? InitReport { get; }
 
@@ -91,6 +94,7 @@ public sealed class Trainer : IDisposable
         {
             resumeFrom.LoadOptimizer(_optimizer);
             Iteration = resumeFrom.Meta.Iteration;
+            TrainSeconds = resumeFrom.Meta.TrainSeconds;
             LastCheckpointIteration = Iteration;
             Model.RestoreScheduleState(resumeFrom.MemberNames, resumeFrom.Member, resumeFrom.Path);
         }
@@ -301,13 +305,14 @@ public sealed class Trainer : IDisposable
         int logEvery = Math.Max(1, Conf.Train.LogFreq);
         var window = new Queue<double>();
         var wall = Stopwatch.StartNew();
-        double budget = Conf.Train.MaxSeconds;
+        double secondsBefore = TrainSeconds, budget = Conf.Train.MaxSeconds;
         while (Iteration < end && !cancel.IsCancellationRequested)
         {
             if (budget > 0 && wall.Elapsed.TotalSeconds >= budget) break;
             _clock.Restart();
             var m = Step();
             double seconds = _clock.Elapsed.TotalSeconds;
+            TrainSeconds = secondsBefore + wall.Elapsed.TotalSeconds;
             window.Enqueue(seconds);
             if (window.Count > 20) window.Dequeue();
             m["seconds"] = seconds;
@@ -328,6 +333,7 @@ public sealed class Trainer : IDisposable
             if (Iteration % CheckpointEvery == 0) SaveCheckpoint();
             if (Iteration % PlotEvery == 0) OnSnapshot?.Invoke(this);
         }
+        TrainSeconds = secondsBefore + wall.Elapsed.TotalSeconds;
         if (LastCheckpointIteration != Iteration) SaveCheckpoint();
     }
 
@@ -335,7 +341,7 @@ public sealed class Trainer : IDisposable
     public void SaveCheckpoint()
     {
         Checkpoint.Save(Run.LatestCheckpoint, Model, _optimizer,
-            new CheckpointMeta(Iteration, TotalIterations, Model.Stage, LearningRate, Conf.Train.Seed, PeAlpha, DateTime.UtcNow.ToString("O")),
+            new CheckpointMeta(Iteration, TotalIterations, Model.Stage, LearningRate, Conf.Train.Seed, PeAlpha, DateTime.UtcNow.ToString("O")) { TrainSeconds = TrainSeconds },
             keepPreviousAs: Run.PreviousCheckpoint, extraMembers: Model.ScheduleState());
         LastCheckpointIteration = Iteration;
     }
