@@ -155,7 +155,7 @@ public static class CaptureComparison
         if (trainer.Iteration < trainer.TotalIterations)
         {
             log($"{title}: {trainer.TotalIterations} iterations → {dir}");
-            trainer.Train(Progress(log));
+            trainer.Train(EqualTimeComparison.Progress(log));
         }
         return (trainer.Iteration, trainer.TrainSeconds);
     }
@@ -173,17 +173,9 @@ public static class CaptureComparison
         var data = DatasetTrainingData.Open(conf);
         using var trainer = Trainer.Start(conf, data, dir, device);
         log($"{title} → {dir}");
-        trainer.Train(Progress(log));
+        trainer.Train(EqualTimeComparison.Progress(log));
         AtomicFile.WriteAllText(done, trainer.TrainSeconds.ToString("R", CultureInfo.InvariantCulture));
         return (trainer.Iteration, trainer.TrainSeconds);
-    }
-
-    static IProgress<TrainingProgress> Progress(Action<string> log) =>
-        new SyncProgress(p => { if (p.Iteration % 100 == 0) log($"    {p.Describe()}"); });
-
-    sealed class SyncProgress(Action<TrainingProgress> report) : IProgress<TrainingProgress>
-    {
-        public void Report(TrainingProgress value) => report(value);
     }
 
     public static string ToJson(CaptureComparisonResult r) => JsonSerializer.Serialize(new Dictionary<string, object>

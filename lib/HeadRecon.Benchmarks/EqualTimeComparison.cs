@@ -139,7 +139,8 @@ public static class EqualTimeComparison
 
     const string DoneFile = "train_seconds.txt";
 
-    static IProgress<TrainingProgress> Progress(Action<string> log) =>
+    /// <summary>Training progress as a log line every 100 iterations, reported on the training thread.</summary>
+    internal static IProgress<TrainingProgress> Progress(Action<string> log) =>
         new SyncProgress(p => { if (p.Iteration % 100 == 0) log($"  {p.Describe()}"); });
 
     sealed class SyncProgress(Action<TrainingProgress> report) : IProgress<TrainingProgress>
