@@ -25,10 +25,10 @@ public static class AlignCommand
 
     static Option<string?> TruthOption() => new("--truth") { Description = "gt/pose.json of a synthetic capture: report the error against its world_to_template" };
 
-    static void ReportTruth(string? truthPath, HeadDataset scene, Similarity datasetToTemplate)
+    static void ReportTruth(string? truthPath, HeadDataset scene, Similarity datasetToTemplate, double templateCamScale)
     {
         if (truthPath is null) return;
-        var truth = CaptureSceneWriter.ReadWorldToTemplate(truthPath);
+        var truth = CaptureSceneWriter.ReadWorldToTemplate(truthPath, templateCamScale);
         // The estimate maps the loader's frame; the truth maps the capture's world: go through scale_mat (normalised → world).
         var worldToDataset = scene.ScaleMat is { } s ? Similarity.FromMatrix4(s).Inverse() : Similarity.Identity;
         Console.WriteLine($"against {truthPath}: {AlignmentError.Between(worldToDataset.Then(datasetToTemplate), truth)}");
@@ -69,10 +69,19 @@ public static class AlignCommand
             AlignmentFile.Write(outPath, result.Transform, "landmarks", details);
             Console.WriteLine(result);
             Console.WriteLine($"wrote {outPath} (template landmarks: {targetSource})");
-            ReportTruth(p.GetValue(truth), ds, result.Transform);
+            ReportTruth(p.GetValue(truth), ds, result.Transform, TemplateCamScale(p.GetValue(template)) ?? p.GetValue(camScale));
             return 0;
         });
         return cmd;
+    }
+
+    /// <summary>The cam_scale a template run was trained with (its frame is the synthetic head's × cam_scale).</summary>
+    static double? TemplateCamScale(string? run)
+    {
+        if (run is null) return null;
+        string dir = Path.GetFullPath(run);
+        if (File.Exists(dir)) dir = Path.GetDirectoryName(Path.GetDirectoryName(dir))!; // RUN/checkpoints/NAME.ckpt
+        return ConfLoader.Load(Path.Combine(RunFolder.Open(dir).Root, "conf.conf")).Dataset.CamScale;
     }
 
     internal static (HeadLandmarks Landmarks, string Source) TemplateLandmarksFor(string? file, string? run, double camScale)
@@ -106,7 +115,7 @@ public static class AlignCommand
             string outPath = p.GetValue(output) ?? Path.Combine(dir, AlignmentFile.FileName);
             AlignmentFile.Write(outPath, result.Transform, "photometric", result.Details());
             Console.WriteLine($"{result}\nwrote {outPath}");
-            ReportTruth(p.GetValue(truth), ds, result.Transform);
+            ReportTruth(p.GetValue(truth), ds, result.Transform, TemplateCamScale(p.GetValue(template)) ?? CaptureSceneWriter.TemplateCamScale);
             return 0;
         });
         return cmd;

@@ -311,9 +311,15 @@ public static class CaptureSceneWriter
     }
 
     /// <summary>The true world → template similarity written to gt/pose.json.</summary>
-    public static Similarity ReadWorldToTemplate(string poseJson)
+    /// <summary>The true world → template map; <paramref name="templateCamScale"/> rescales it for a template trained
+    /// with another cam_scale than the one the file states (its template's frame is the head's × cam_scale).</summary>
+    public static Similarity ReadWorldToTemplate(string poseJson, double? templateCamScale = null)
     {
         if (!File.Exists(poseJson)) throw new DatasetException($"{poseJson}: pose file not found");
-        return Similarity.FromJson(JsonNode.Parse(File.ReadAllText(poseJson))?["world_to_template"], poseJson);
+        var json = JsonNode.Parse(File.ReadAllText(poseJson));
+        var map = Similarity.FromJson(json?["world_to_template"], poseJson);
+        if (templateCamScale is not double c) return map;
+        double stated = json?["template_cam_scale"]?.GetValue<double>() ?? TemplateCamScale;
+        return map.Then(new Similarity(c / stated, Rotations.Identity, [0, 0, 0]));
     }
 }
