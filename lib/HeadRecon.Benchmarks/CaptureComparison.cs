@@ -96,7 +96,7 @@ public static class CaptureComparison
                 var t2 = TrainToEnd(c2, st2, o.Device, log, $"{name}, {views} views, stage 2");
                 double budget = t1.Seconds + t2.Seconds;
                 var cs = ConfLoader.Load(confScratch, [.. sceneKeys, .. o.ScratchOverrides]);
-                var ts = TrainForBudget(cs with { Train = cs.Train with { MaxSeconds = budget } }, scratch, o.Device, log, $"{name}, {views} views, from scratch for {budget:F0} s");
+                var ts = EqualTimeComparison.TrainForBudget(cs with { Train = cs.Train with { MaxSeconds = budget } }, scratch, o.Device, log, $"{name}, {views} views, from scratch for {budget:F0} s");
 
                 foreach (var (method, dir, iterations, seconds) in new[] { (TemplatePath, st2, t1.Iterations + t2.Iterations, budget), (Scratch, scratch, ts.Iterations, ts.Seconds) })
                 {
@@ -157,24 +157,6 @@ public static class CaptureComparison
             log($"{title}: {trainer.TotalIterations} iterations → {dir}");
             trainer.Train(EqualTimeComparison.Progress(log));
         }
-        return (trainer.Iteration, trainer.TrainSeconds);
-    }
-
-    /// <summary>A run with a wall-time budget: a cut one is trained again (resuming would hand it a fresh clock).</summary>
-    static (int Iterations, double Seconds) TrainForBudget(HeadConf conf, string dir, Device device, Action<string> log, string title)
-    {
-        string done = Path.Combine(dir, "budget_spent");
-        if (File.Exists(done))
-        {
-            var meta = Checkpoint.ReadMeta(RunFolder.Open(dir).LatestCheckpoint);
-            return (meta.Iteration, meta.TrainSeconds);
-        }
-        if (Directory.Exists(dir)) RunFolder.Delete(dir);
-        var data = DatasetTrainingData.Open(conf);
-        using var trainer = Trainer.Start(conf, data, dir, device);
-        log($"{title} → {dir}");
-        trainer.Train(EqualTimeComparison.Progress(log));
-        AtomicFile.WriteAllText(done, trainer.TrainSeconds.ToString("R", CultureInfo.InvariantCulture));
         return (trainer.Iteration, trainer.TrainSeconds);
     }
 

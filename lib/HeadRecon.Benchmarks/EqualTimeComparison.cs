@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
@@ -115,13 +114,7 @@ public static class EqualTimeComparison
         {
             var v = o.Variants[i];
             string dir = Path.Combine(root, v.Name);
-            if (File.Exists(Path.Combine(dir, "conf.conf")) && !File.Exists(Path.Combine(dir, DoneFile)))
-            {
-                // An interrupted budget cannot be resumed fairly (the clock restarts): train it again.
-                log($"{v.Name}: {dir} was interrupted; training it again");
-                RunFolder.Delete(dir);
-            }
-            var (iterations, seconds) = File.Exists(Path.Combine(dir, DoneFile)) ? Cached(dir) : Train(confs[i], dir, o.Device, log, v.Name, o.Seconds);
+            var (iterations, seconds) = TrainForBudget(confs[i], dir, o.Device, log, $"{v.Name}: training for {o.Seconds:F0} s");
             using var run = TrainedRun.Load(dir, o.Device);
             int id = run.IdentityIndex(target);
             var mesh = run.ExtractMesh(id, o.MeshResolution, largestComponent: true);
@@ -148,23 +141,30 @@ public static class EqualTimeComparison
         public void Report(TrainingProgress value) => report(value);
     }
 
-    static (int Iterations, double Seconds) Train(HeadConf conf, string dir, Device device, Action<string> log, string name, double budget)
+    /// <summary>
+    /// A run with a wall-time budget (train.max_seconds), or the one that already spent it. An interrupted budget cannot
+    /// be resumed fairly (the clock restarts), so a cut run is trained again. The marker that the budget was spent holds
+    /// the seconds; it is written atomically, since a half-written one would read as a finished run.
+    /// </summary>
+    internal static (int Iterations, double Seconds) TrainForBudget(HeadConf conf, string dir, Device device, Action<string> log, string title)
     {
+        string done = Path.Combine(dir, DoneFile);
+        if (File.Exists(done))
+        {
+            var meta = Checkpoint.ReadMeta(RunFolder.Open(dir).LatestCheckpoint);
+            return (meta.Iteration, double.Parse(File.ReadAllText(done), CultureInfo.InvariantCulture));
+        }
+        if (File.Exists(Path.Combine(dir, "conf.conf")))
+        {
+            log($"{dir} was interrupted; training it again");
+            RunFolder.Delete(dir);
+        }
         var data = DatasetTrainingData.Open(conf);
         using var trainer = Trainer.Start(conf, data, dir, device);
-        log($"{name}: training for {budget:F0} s → {dir}");
-        var sw = Stopwatch.StartNew();
+        log($"{title} → {dir}");
         trainer.Train(Progress(log));
-        double seconds = sw.Elapsed.TotalSeconds;
-        // The marker that the budget was spent: written atomically, a half-written one would read as a finished run.
-        AtomicFile.WriteAllText(Path.Combine(dir, DoneFile), seconds.ToString("R", CultureInfo.InvariantCulture));
-        return (trainer.Iteration, seconds);
-    }
-
-    static (int, double) Cached(string dir)
-    {
-        var meta = Checkpoint.ReadMeta(RunFolder.Open(dir).LatestCheckpoint);
-        return (meta.Iteration, double.Parse(File.ReadAllText(Path.Combine(dir, DoneFile)), CultureInfo.InvariantCulture));
+        AtomicFile.WriteAllText(done, trainer.TrainSeconds.ToString("R", CultureInfo.InvariantCulture));
+        return (trainer.Iteration, trainer.TrainSeconds);
     }
 
     public static string ToJson(ComparisonResult r) => JsonSerializer.Serialize(new Dictionary<string, object>

@@ -310,8 +310,7 @@ public static class CaptureSceneWriter
         JsonFiles.Write(path, doc);
     }
 
-    /// <summary>The true world → template similarity written to gt/pose.json.</summary>
-    /// <summary>The true world → template map; <paramref name="templateCamScale"/> rescales it for a template trained
+    /// <summary>The true world → template similarity written to gt/pose.json; <paramref name="templateCamScale"/> rescales it for a template trained
     /// with another cam_scale than the one the file states (its template's frame is the head's × cam_scale).</summary>
     public static Similarity ReadWorldToTemplate(string poseJson, double? templateCamScale = null)
     {
