@@ -146,18 +146,11 @@ public static class CaptureComparison
         return h;
     }
 
-    /// <summary>A stage trained by its iterations, resumed if interrupted; its wall time is the checkpoint's.</summary>
+    /// <summary>A stage trained to its end (<see cref="StageRun.ToEnd"/>), logged.</summary>
     static (int Iterations, double Seconds) TrainToEnd(HeadConf conf, string dir, Device device, Action<string> log, string title)
     {
-        var data = DatasetTrainingData.Open(conf);
-        bool exists = File.Exists(Path.Combine(dir, "conf.conf"));
-        using var trainer = exists ? Trainer.Resume(dir, data, device) : Trainer.Start(conf, data, dir, device);
-        if (trainer.Iteration < trainer.TotalIterations)
-        {
-            log($"{title}: {trainer.TotalIterations} iterations → {dir}");
-            trainer.Train(EqualTimeComparison.Progress(log));
-        }
-        return (trainer.Iteration, trainer.TrainSeconds);
+        log($"{title}: {conf.Train.MaxIterations} iterations → {dir}");
+        return StageRun.ToEnd(conf, dir, device, EqualTimeComparison.Progress(log));
     }
 
     public static string ToJson(CaptureComparisonResult r) => JsonSerializer.Serialize(new Dictionary<string, object>

@@ -130,8 +130,6 @@ public static class EqualTimeComparison
         return results;
     }
 
-    const string DoneFile = "train_seconds.txt";
-
     /// <summary>Training progress as a log line every 100 iterations, reported on the training thread.</summary>
     internal static IProgress<TrainingProgress> Progress(Action<string> log) =>
         new SyncProgress(p => { if (p.Iteration % 100 == 0) log($"  {p.Describe()}"); });
@@ -141,30 +139,11 @@ public static class EqualTimeComparison
         public void Report(TrainingProgress value) => report(value);
     }
 
-    /// <summary>
-    /// A run with a wall-time budget (train.max_seconds), or the one that already spent it. An interrupted budget cannot
-    /// be resumed fairly (the clock restarts), so a cut run is trained again. The marker that the budget was spent holds
-    /// the seconds; it is written atomically, since a half-written one would read as a finished run.
-    /// </summary>
+    /// <summary>A budgeted run (<see cref="StageRun.ForBudget"/>), logged.</summary>
     internal static (int Iterations, double Seconds) TrainForBudget(HeadConf conf, string dir, Device device, Action<string> log, string title)
     {
-        string done = Path.Combine(dir, DoneFile);
-        if (File.Exists(done))
-        {
-            var meta = Checkpoint.ReadMeta(RunFolder.Open(dir).LatestCheckpoint);
-            return (meta.Iteration, double.Parse(File.ReadAllText(done), CultureInfo.InvariantCulture));
-        }
-        if (File.Exists(Path.Combine(dir, "conf.conf")))
-        {
-            log($"{dir} was interrupted; training it again");
-            RunFolder.Delete(dir);
-        }
-        var data = DatasetTrainingData.Open(conf);
-        using var trainer = Trainer.Start(conf, data, dir, device);
-        log($"{title} → {dir}");
-        trainer.Train(Progress(log));
-        AtomicFile.WriteAllText(done, trainer.TrainSeconds.ToString("R", CultureInfo.InvariantCulture));
-        return (trainer.Iteration, trainer.TrainSeconds);
+        if (!File.Exists(Path.Combine(dir, StageRun.BudgetSpentFile))) log($"{title} → {dir}");
+        return StageRun.ForBudget(conf, dir, device, Progress(log), log);
     }
 
     public static string ToJson(ComparisonResult r) => JsonSerializer.Serialize(new Dictionary<string, object>

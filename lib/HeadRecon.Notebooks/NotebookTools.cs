@@ -8,6 +8,7 @@ using HeadRecon.Visualization;
 using Plotly.NET;
 using SixLabors.ImageSharp;
 using SixLabors.ImageSharp.PixelFormats;
+using SixLabors.ImageSharp.Processing;
 using static TorchSharp.torch;
 using DMesh = HeadRecon.Meshing.Mesh;
 
@@ -114,11 +115,20 @@ public sealed record HtmlFragment(string Html)
 /// <summary>HTML fragments for notebook display (images inline as data URIs).</summary>
 public static class NotebookHtml
 {
-    /// <summary>An image as an &lt;img&gt;, enlarged without smoothing so small smoke images stay readable.</summary>
+    /// <summary>An image as an &lt;img&gt;, enlarged without smoothing so small smoke images stay readable. An image more
+    /// than twice the display width is stored at twice that width (sharp on high-density screens, and a 512² photo does
+    /// not weigh down a saved notebook).</summary>
     public static string Image(Image<Rgb24> image, int displayWidth = 0, string? caption = null)
     {
         int w = displayWidth > 0 ? displayWidth : Math.Max(image.Width, Math.Min(256, image.Width * 4));
-        string img = $"<img src=\"data:image/png;base64,{Convert.ToBase64String(Images.ToPngBytes(image))}\" style=\"width:{w}px;image-rendering:pixelated\"/>";
+        byte[] png;
+        if (image.Width > 2 * w)
+        {
+            using var small = image.Clone(c => c.Resize(2 * w, 0));
+            png = Images.ToPngBytes(small);
+        }
+        else png = Images.ToPngBytes(image);
+        string img = $"<img src=\"data:image/png;base64,{Convert.ToBase64String(png)}\" style=\"width:{w}px;image-rendering:pixelated\"/>";
         return caption is null ? img : $"<figure style=\"display:inline-block;margin:4px;text-align:center\">{img}<figcaption style=\"font-size:11px\">{System.Net.WebUtility.HtmlEncode(caption)}</figcaption></figure>";
     }
 

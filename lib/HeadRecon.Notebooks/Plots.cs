@@ -208,9 +208,12 @@ public static class Plots
         return NewTrace("mesh3d", props.ToArray());
     }
 
-    /// <summary>One 3D scene with equal axis scales.</summary>
-    public static GenericChart Scene(string title, IEnumerable<Trace> traces, int height = 520) =>
-        Figure(traces, ("title", Title(title)), ("height", height), ("scene", Obj(("aspectmode", "data"))));
+    /// <summary>One 3D scene with equal axis scales; <paramref name="faceOn"/> looks down −z with y up (the template's
+    /// orientation: a head faces the viewer), else plotly's default view.</summary>
+    public static GenericChart Scene(string title, IEnumerable<Trace> traces, int height = 520, bool faceOn = false) =>
+        Figure(traces, ("title", Title(title)), ("height", height), ("scene", faceOn
+            ? Obj(("aspectmode", "data"), ("camera", Obj(("eye", Obj(("x", 0.5), ("y", 0.3), ("z", 1.9))), ("up", Obj(("x", 0.0), ("y", 1.0), ("z", 0.0))))))
+            : Obj(("aspectmode", "data"))));
 
     /// <summary>
     /// Meshes side by side, one 3D scene each, from the same viewpoint. The figure takes the notebook's width

@@ -44,20 +44,38 @@ public static class AlignCommand
         var format = new Option<string>("--format") { Description = "dataset format of SCENE", DefaultValueFactory = _ => "idr" };
         var output = new Option<string?>("--out") { Description = "alignment file to write (default SCENE/alignment.json)" };
         var truth = TruthOption();
+        var weighting = new Option<string>("--weighting")
+        {
+            Description = "spread: weight each landmark by 1/spread² of the template's pre-training identities (needs --template with family.json); none: all equal",
+            DefaultValueFactory = _ => "spread",
+        };
+        weighting.AcceptOnlyFromAmong("spread", "none");
+        var unitsMm = new Option<double?>("--units-mm")
+        {
+            Description = "millimetres per unit of the capture's cameras (1 for a capture in mm): the scale is then known, only rotation and translation are fitted (needs --template)",
+        };
         var cmd = new Command("landmarks", "Triangulate 2D facial landmarks with the scene's cameras (DLT + reprojection refinement) and fit the template's landmarks (Umeyama, no reflection, scale fitted).")
-        { scene, lm2d, templateLm, template, camScale, format, output, truth };
+        { scene, lm2d, templateLm, template, camScale, format, output, truth, weighting, unitsMm };
         cmd.SetAction(p =>
         {
             string dir = p.GetValue(scene)!;
             var ds = LoadScene(dir, p.GetValue(format)!);
             string lmPath = p.GetValue(lm2d) ?? Path.Combine(dir, "landmarks2d.json");
             var (target, targetSource) = TemplateLandmarksFor(p.GetValue(templateLm), p.GetValue(template), p.GetValue(camScale));
-            var result = LandmarkAlignment.Estimate(ds, LandmarkFiles.Read2D(lmPath), target, lmPath);
+            var pack = p.GetValue(template) is string run && File.Exists(Path.Combine(run, "family.json")) ? PretrainedTemplate.Open(run) : null;
+            var spread = p.GetValue(weighting) == "spread" ? pack?.LandmarkSpread : null;
+            double? fixedScale = null;
+            if (p.GetValue(unitsMm) is double mm)
+                fixedScale = LandmarkAlignment.MetricScale(ds, mm, pack?.MillimetresPerUnit
+                    ?? throw new ArgumentException("--units-mm needs --template: a pre-trained template folder (with family.json), whose frame's units are known"));
+            var result = LandmarkAlignment.Estimate(ds, LandmarkFiles.Read2D(lmPath), target, lmPath, spread, fixedScale);
             string outPath = p.GetValue(output) ?? Path.Combine(dir, AlignmentFile.FileName);
             var details = new JsonObject
             {
                 ["landmarks2d"] = Path.GetFullPath(lmPath),
                 ["template_landmarks"] = targetSource,
+                ["weighting"] = spread is null ? "none" : "1/spread² of the template's pre-training identities",
+                ["scale"] = fixedScale is null ? "fitted" : $"known: --units-mm {p.GetValue(unitsMm)}",
                 ["residual_template_units"] = result.RmsTemplateUnits,
                 ["triangulated"] = new JsonObject(result.Points.Select(pt => KeyValuePair.Create(pt.Name, (JsonNode?)new JsonObject
                 {

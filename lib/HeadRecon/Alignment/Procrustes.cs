@@ -27,26 +27,35 @@ public sealed record ProcrustesFit(Similarity Transform, double[] Transformed, d
 /// </summary>
 public static class Procrustes
 {
-    public static ProcrustesFit Fit(double[] a, double[] b, ProcrustesScale scale = ProcrustesScale.LeastSquares, bool allowReflection = false)
+    /// <param name="weights">Optional weight per point pair (weighted Umeyama: weighted centroids, cross-covariance and
+    /// variance; the cost stays unweighted); null = all 1.</param>
+    public static ProcrustesFit Fit(double[] a, double[] b, ProcrustesScale scale = ProcrustesScale.LeastSquares, bool allowReflection = false,
+        IReadOnlyList<double>? weights = null)
     {
         ArgumentNullException.ThrowIfNull(a);
         ArgumentNullException.ThrowIfNull(b);
         if (a.Length != b.Length || a.Length % 3 != 0) throw new ArgumentException($"point sets must have the same number of xyz points (got {a.Length / 3.0} and {b.Length / 3.0})");
         int n = a.Length / 3;
         if (n < 3) throw new ArgumentException($"Procrustes needs at least 3 corresponding points, got {n}");
-        var ca = Centroid(a);
-        var cb = Centroid(b);
+        if (weights is not null && (weights.Count != n || weights.Any(w => !(w > 0) || !double.IsFinite(w))))
+            throw new ArgumentException($"weights: expected {n} finite positive weights, got {weights.Count}");
+        double W(int i) => weights is null ? 1.0 : weights[i];
+        double wsum = 0;
+        for (int i = 0; i < n; i++) wsum += W(i);
+        var ca = Centroid(a, W, wsum);
+        var cb = Centroid(b, W, wsum);
         var cov = new double[9];
         double varA = 0, varB = 0;
         for (int i = 0; i < n; i++)
         {
+            double w = W(i) / wsum * n;
             double ax = a[3 * i] - ca[0], ay = a[3 * i + 1] - ca[1], az = a[3 * i + 2] - ca[2];
             double bx = b[3 * i] - cb[0], by = b[3 * i + 1] - cb[1], bz = b[3 * i + 2] - cb[2];
             double[] av = [ax, ay, az], bv = [bx, by, bz];
             for (int r = 0; r < 3; r++)
-                for (int c = 0; c < 3; c++) cov[r * 3 + c] += bv[r] * av[c];
-            varA += ax * ax + ay * ay + az * az;
-            varB += bx * bx + by * by + bz * bz;
+                for (int c = 0; c < 3; c++) cov[r * 3 + c] += w * bv[r] * av[c];
+            varA += w * (ax * ax + ay * ay + az * az);
+            varB += w * (bx * bx + by * by + bz * bz);
         }
         if (!(varA > 0)) throw new ArgumentException("the source points all coincide");
         var (u, d, v) = LinearAlgebra.Svd3(cov);
@@ -74,12 +83,12 @@ public static class Procrustes
         return new ProcrustesFit(transform, moved, cost / (3.0 * n));
     }
 
-    static double[] Centroid(double[] p)
+    static double[] Centroid(double[] p, Func<int, double> weight, double weightSum)
     {
         int n = p.Length / 3;
         double[] c = [0, 0, 0];
         for (int i = 0; i < n; i++)
-            for (int k = 0; k < 3; k++) c[k] += p[3 * i + k];
-        return [c[0] / n, c[1] / n, c[2] / n];
+            for (int k = 0; k < 3; k++) c[k] += weight(i) * p[3 * i + k];
+        return [c[0] / weightSum, c[1] / weightSum, c[2] / weightSum];
     }
 }

@@ -83,12 +83,22 @@ public sealed class PretrainedTemplate
         foreach (var f in new[] { "id.txt", "heldout.txt" })
             if (File.Exists(Path.Combine(data, f))) File.Copy(Path.Combine(data, f), Path.Combine(outDir, f));
         File.Copy(Path.Combine(data, "gt", "family.json"), Path.Combine(outDir, "family.json"));
-        var members = training.Select(id => family[int.Parse(id, System.Globalization.CultureInfo.InvariantCulture) - 101]).ToList();
+        var members = training.Select(id => family[int.Parse(id, System.Globalization.CultureInfo.InvariantCulture) - 101]).ToList(); // as TrainingMembers
         LandmarkFiles.Write3D(Path.Combine(outDir, TemplateLandmarks.FileName), TemplateLandmarks.Mean(members, conf.Dataset.CamScale),
             "model frame (XML units × cam_scale)", $"mean of the {members.Count} pre-training identities' landmarks");
         IO.AtomicFile.WriteAllText(Path.Combine(outDir, ChecksumFile), $"{Sha256(Path.Combine(outDir, "checkpoints", "latest.ckpt"))}  checkpoints/latest.ckpt\n");
         return Open(outDir);
     }
+
+    /// <summary>Millimetres per unit of the template's frame: the synthetic family's XML unit (75 mm) over cam_scale.</summary>
+    public double MillimetresPerUnit => SyntheticHead.MillimetresPerUnit / Conf.Dataset.CamScale;
+
+    /// <summary>The pre-training identities' shape parameters (id.txt's ids, 101 = the family's first head).</summary>
+    public IReadOnlyList<HeadParameters> TrainingMembers => [.. Training.Select(id => Family[int.Parse(id, System.Globalization.CultureInfo.InvariantCulture) - 101])];
+
+    /// <summary>How far each landmark of the pre-training identities strays from the template's (their mean), in
+    /// template units: the weights of <see cref="Alignment.LandmarkAlignment.Estimate"/>.</summary>
+    public IReadOnlyDictionary<string, double> LandmarkSpread => TemplateLandmarks.Spread(TrainingMembers, Conf.Dataset.CamScale);
 
     /// <summary>Throws one error naming the first geometry key on which <paramref name="conf"/> differs from the template's.</summary>
     public void RequireCompatible(HeadConf conf, string confName)

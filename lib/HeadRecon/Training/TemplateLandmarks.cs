@@ -33,6 +33,23 @@ public static class TemplateLandmarks
         return new HeadLandmarks(sums.ToDictionary(kv => kv.Key, kv => kv.Value * (camScale / identities.Count)));
     }
 
+    /// <summary>
+    /// How far each landmark of these identities lies from its mean, RMS over the identities, times
+    /// <paramref name="camScale"/>: how much that landmark moves relative to the head's origin from person to person.
+    /// </summary>
+    public static IReadOnlyDictionary<string, double> Spread(IReadOnlyList<HeadParameters> identities, double camScale)
+    {
+        var mean = Mean(identities, 1.0);
+        var sq = new Dictionary<string, double>(StringComparer.Ordinal);
+        foreach (var p in identities)
+            foreach (var (name, pt) in new SyntheticHead(p).Landmarks().Points)
+            {
+                var d = pt - mean[name];
+                sq[name] = sq.GetValueOrDefault(name) + d.X * d.X + d.Y * d.Y + d.Z * d.Z;
+            }
+        return sq.ToDictionary(kv => kv.Key, kv => Math.Sqrt(kv.Value / identities.Count) * camScale, StringComparer.Ordinal);
+    }
+
     /// <summary>RUN/template_landmarks.json when the run has one, else null.</summary>
     public static HeadLandmarks? ForRun(string runDir)
     {

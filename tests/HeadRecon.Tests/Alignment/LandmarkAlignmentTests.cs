@@ -75,6 +75,48 @@ public class LandmarkAlignmentTests(CaptureFixture capture, ITestOutputHelper ou
     }
 
     [Fact]
+    public void A_known_scale_is_kept_exactly_and_only_the_pose_is_fitted()
+    {
+        using var t = new TempDir();
+        capture.Import(t["scene"], 3);
+        var scene = LoadScene(t["scene"]);
+        var obs = LandmarkFiles.Read2D(t["scene/landmarks2d.json"]);
+        // The capture is in mm; the template frame of a family template at cam_scale 0.15 is 75 / 0.15 = 500 mm per unit.
+        double k = LandmarkAlignment.MetricScale(scene, 1.0, SyntheticHead.MillimetresPerUnit / CaptureSceneWriter.TemplateCamScale);
+        var own = new HeadLandmarks(capture.Head.Landmarks().Points.ToDictionary(kv => kv.Key, kv => kv.Value * CaptureSceneWriter.TemplateCamScale));
+        var result = LandmarkAlignment.Estimate(scene, obs, own, fixedScale: k);
+        Assert.Equal(k, result.Transform.Scale, 12);
+        var error = ErrorAgainstTruth(scene, result.Transform);
+        output.WriteLine($"known scale, own landmarks: {error}");
+        // The head's own scale is 1 in its frame only when its identity scale is 1; the capture's true map is 1/500 per mm.
+        Assert.True(error.Within(2, 0.05, 2), error.ToString());
+        Assert.Throws<ArgumentOutOfRangeException>(() => LandmarkAlignment.Estimate(scene, obs, own, fixedScale: -1));
+    }
+
+    [Fact]
+    public void Landmark_spread_is_zero_for_identical_people_and_weights_the_fit()
+    {
+        var p = HeadParameters.Random(5, false);
+        Assert.All(TemplateLandmarks.Spread([p, p, p], 0.3).Values, v => Assert.Equal(0, v, 12));
+        var family = Enumerable.Range(0, 12).Select(i => HeadParameters.Random(HeadFamily.CandidateSeed(0, i), false)).ToList();
+        var spread = TemplateLandmarks.Spread(family, 0.15);
+        Assert.Equal(HeadLandmarks.All.Length, spread.Count);
+        Assert.All(spread.Values, v => Assert.InRange(v, 1e-5, 0.1));
+        output.WriteLine(string.Join(", ", spread.Select(kv => $"{kv.Key} {kv.Value:G3}")));
+
+        using var t = new TempDir();
+        capture.Import(t["scene"], 5);
+        var scene = LoadScene(t["scene"]);
+        var obs = LandmarkFiles.Read2D(t["scene/landmarks2d.json"]);
+        var mean = TemplateLandmarks.Mean(family, 0.15);
+        var weighted = LandmarkAlignment.Estimate(scene, obs, mean, spread: spread);
+        var error = ErrorAgainstTruth(scene, weighted.Transform);
+        output.WriteLine($"spread-weighted family mean: {error}");
+        Assert.True(error.Within(5, 0.08, 10), error.ToString());
+        Assert.NotEqual(LandmarkAlignment.Estimate(scene, obs, mean).Transform.Scale, weighted.Transform.Scale);
+    }
+
+    [Fact]
     public void An_alignment_file_moves_cameras_and_points_together()
     {
         using var t = new TempDir();

@@ -128,4 +128,22 @@ public class ProcrustesTests
             Assert.True(Rotations.AngleBetweenDegrees(Rotations.FromQuaternion(w, x, y, z), q) < 1e-6);
         }
     }
+
+    [Fact]
+    public void Weights_follow_the_trusted_points_and_equal_weights_change_nothing()
+    {
+        var a = RandomPoints(7, 3);
+        var b = Apply(Known, a);
+        b[0] += 0.8; b[1] -= 0.5; b[2] += 0.6;   // one landmark far off
+        var plain = Procrustes.Fit(a, b);
+        var equal = Procrustes.Fit(a, b, weights: [.. Enumerable.Repeat(2.5, 7)]);
+        Assert.Equal(plain.Transform.Scale, equal.Transform.Scale, 12);
+        for (int k = 0; k < 3; k++) Assert.Equal(plain.Transform.Translation[k], equal.Transform.Translation[k], 10);
+        var trusted = Procrustes.Fit(a, b, weights: [1e-6, 1, 1, 1, 1, 1, 1]);
+        double Err(ProcrustesFit f) => Rotations.AngleBetweenDegrees(f.Transform.Rotation, Known.Rotation) + Math.Abs(f.Transform.Scale - Known.Scale);
+        Assert.True(Err(trusted) < 1e-4, $"down-weighted outlier still moves the fit: {Err(trusted)}");
+        Assert.True(Err(plain) > 100 * Err(trusted), $"{Err(plain)} vs {Err(trusted)}");
+        Assert.Throws<ArgumentException>(() => Procrustes.Fit(a, b, weights: [1, 1, 1]));
+        Assert.Throws<ArgumentException>(() => Procrustes.Fit(a, b, weights: [0, 1, 1, 1, 1, 1, 1]));
+    }
 }
