@@ -46,10 +46,12 @@ public static partial class NotebookCharts
                 if (output?["data"] is not JsonObject data || data["text/html"] is not JsonNode htmlNode) continue;
                 string html = Text(htmlNode);
                 if (ChartHtml.FromPlotlyNetHtml(html) is not JsonObject figure) continue;
+                bool simplified = false;
                 foreach (var trace in figure["data"]?.AsArray() ?? [])
-                    if (trace is JsonObject t && t["type"]?.GetValue<string>() == "mesh3d") SimplifyMesh(t);
+                    if (trace is JsonObject t && t["type"]?.GetValue<string>() == "mesh3d") simplified |= SimplifyMesh(t);
                 string id = ChartHtml.ChartId(html) ?? "chart-" + Guid.NewGuid().ToString("N");
-                charts.Add((data, id, figure, refreshImages ? null : ChartHtml.StaticImage(html)));
+                // A chart whose meshes were simplified gets a new image: the old one shows what is no longer there.
+                charts.Add((data, id, figure, refreshImages || simplified ? null : ChartHtml.StaticImage(html)));
             }
         }
 
@@ -70,19 +72,19 @@ public static partial class NotebookCharts
 
     /// <summary>
     /// A saved mesh trace with more vertices than <see cref="Plots.MaxDisplayVertices"/> is simplified the way
-    /// <see cref="Plots.MeshTrace"/> shows meshes today (vertex clustering, per-vertex values averaged).
+    /// <see cref="Plots.MeshTrace"/> shows meshes today (vertex clustering, per-vertex values averaged); true when it was.
     /// </summary>
-    static void SimplifyMesh(JsonObject t)
+    static bool SimplifyMesh(JsonObject t)
     {
         var c = new[] { "x", "y", "z", "i", "j", "k" }.Select(k => ChartHtml.Values(t[k])).ToArray();
-        if (c.Any(a => a is null) || c[0]!.Length <= Plots.MaxDisplayVertices) return;
+        if (c.Any(a => a is null) || c[0]!.Length <= Plots.MaxDisplayVertices) return false;
         int n = c[0]!.Length, f = c[3]!.Length;
         var v = new float[3 * n];
         for (int q = 0; q < n; q++) { v[3 * q] = (float)c[0]![q]; v[3 * q + 1] = (float)c[1]![q]; v[3 * q + 2] = (float)c[2]![q]; }
         var faces = new int[3 * f];
         for (int q = 0; q < f; q++) { faces[3 * q] = (int)c[3]![q]; faces[3 * q + 1] = (int)c[4]![q]; faces[3 * q + 2] = (int)c[5]![q]; }
         var shown = new DMesh(v, faces).SimplifiedForDisplay(Plots.MaxDisplayVertices, out var clusterOf);
-        if (clusterOf is null) return;
+        if (clusterOf is null) return false;
         for (int axis = 0; axis < 3; axis++)
             t["xyz"[axis].ToString()] = ChartHtml.Array(Enumerable.Range(0, shown.VertexCount).Select(q => Math.Round(shown.Vertices[3 * q + axis], 4)));
         for (int corner = 0; corner < 3; corner++)
@@ -98,6 +100,7 @@ public static partial class NotebookCharts
             t["vertexcolor"] = new JsonArray([.. Enumerable.Range(0, shown.VertexCount).Select(q =>
                 (JsonNode?)JsonValue.Create($"rgb({Math.Round(avg[3 * q])},{Math.Round(avg[3 * q + 1])},{Math.Round(avg[3 * q + 2])})"))]);
         }
+        return true;
     }
 
     [GeneratedRegex(@"rgb\(\s*([\d.]+)\s*,\s*([\d.]+)\s*,\s*([\d.]+)")]

@@ -11,11 +11,19 @@ public static class NotebooksCommand
     {
         var files = new Argument<string[]>("NOTEBOOK") { Description = "notebooks (.ipynb) to rewrite in place", Arity = ArgumentArity.OneOrMore };
         var refresh = new Option<bool>("--refresh-images") { Description = "redraw static images that charts already carry" };
+        var maxVertices = new Option<int>("--max-vertices")
+        {
+            Description = "simplify saved meshes above this many vertices (their images are redrawn)",
+            DefaultValueFactory = _ => Plots.MaxDisplayVertices,
+        };
         var offline = new Command("offline",
             "Rewrite the charts saved in notebooks so they need no network: plotly.js beside the notebook instead of a CDN, " +
-            "long arrays as typed arrays, and a static image per chart (drawn by headless Chromium when installed).") { files, refresh };
+            "long arrays as typed arrays, and a static image per chart (drawn by headless Chromium when installed).") { files, refresh, maxVertices };
         offline.SetAction(p =>
         {
+            int max = p.GetValue(maxVertices);
+            if (max < 100) throw new ArgumentException($"--max-vertices must be ≥ 100, got {max}");
+            Plots.MaxDisplayVertices = max;
             if (ChartImages.Browser is null)
                 Console.Error.WriteLine("headrecon: no headless Chromium found (apt-get install chromium, or set HEADRECON_CHROMIUM): charts get no static image");
             foreach (var f in p.GetValue(files)!)
