@@ -390,19 +390,48 @@ public static class NotebookTools
 
     // ---------------------------------------------------------------- notebook-sized conveniences
 
-    /// <summary>|Δx| of every identity on the three planes through the origin, as one heat-map grid.</summary>
-    public static GenericChart DeformationSlicesChart(HeadModel model, IReadOnlyList<string> identities, int resolution, double extent)
+    /// <summary>|Δx| of every identity on the three planes through the origin, as one heat-map grid, with Δx's in-plane
+    /// part drawn as arrows at true length on a <paramref name="arrowsPerAxis"/>² grid (where a point moves, not just how far).</summary>
+    public static GenericChart DeformationSlicesChart(HeadModel model, IReadOnlyList<string> identities, int resolution, double extent, int arrowsPerAxis = 11)
     {
         var panels = new List<(string, float[], int, double, double, (string, string))>();
+        var fields = new List<(float[] X, float[] Y, float[] U, float[] V)>();
         for (int i = 0; i < identities.Count; i++)
             foreach (var plane in new[] { SlicePlane.XY, SlicePlane.XZ, SlicePlane.YZ })
             {
                 var s = DeformationMagnitudeSlice(model, i, plane, resolution, extent);
                 var axes = plane switch { SlicePlane.XY => ("x", "y"), SlicePlane.XZ => ("x", "z"), _ => ("y", "z") };
                 panels.Add(($"{identities[i]} |Δx| {plane}", s.Values, s.Resolution, s.Min, s.Max, axes));
+                fields.Add(InPlaneOffsets(model, i, plane, arrowsPerAxis, extent));
             }
         double max = Math.Max(1e-9, panels.Max(p => p.Item2.Max()));
-        return Plots.HeatmapGrid("deformation magnitude |Δx| on slices", panels, 3, "Viridis", 0, max, zeroContour: false);
+        // True length unless the longest arrow would overrun its grid cell; then one common factor for every panel.
+        double cell = 0.9 * 2 * extent / (arrowsPerAxis - 1);
+        double longest = fields.SelectMany(f => f.U.Zip(f.V, (u, v) => Math.Sqrt(u * u + v * v))).DefaultIfEmpty(0).Max();
+        double k = longest > cell ? cell / longest : 1.0;
+        string scale = k == 1.0 ? "true length" : System.FormattableString.Invariant($"drawn ×{k:G2}");
+        return Plots.HeatmapGrid($"deformation on slices: |Δx| (colour) and its in-plane part (arrows, {scale})", panels, 3, "Viridis", 0, max,
+            zeroContour: false, overlay: i => [Plots.Arrows2D(fields[i].X, fields[i].Y, [.. fields[i].U.Select(u => (float)(k * u))], [.. fields[i].V.Select(v => (float)(k * v))], "Δx (in plane)")]);
+    }
+
+    /// <summary>Δx's components along a slice plane's two axes at grid points inside the plane's inner 90 %.</summary>
+    static (float[] X, float[] Y, float[] U, float[] V) InPlaneOffsets(HeadModel model, int identity, SlicePlane plane, int perAxis, double extent)
+    {
+        var (a, b) = plane switch { SlicePlane.XY => (0, 1), SlicePlane.XZ => (0, 2), _ => (1, 2) };
+        var pts = new float[3 * perAxis * perAxis];
+        var xs = new float[perAxis * perAxis]; var ys = new float[perAxis * perAxis];
+        for (int r = 0; r < perAxis; r++)
+            for (int c = 0; c < perAxis; c++)
+            {
+                int k = r * perAxis + c;
+                xs[k] = (float)(0.9 * extent * (2.0 * c / (perAxis - 1) - 1));
+                ys[k] = (float)(0.9 * extent * (2.0 * r / (perAxis - 1) - 1));
+                pts[3 * k + a] = xs[k]; pts[3 * k + b] = ys[k];
+            }
+        var d = Offsets(model, identity, pts);
+        var u = new float[xs.Length]; var v = new float[xs.Length];
+        for (int k = 0; k < xs.Length; k++) { u[k] = d[3 * k + a]; v[k] = d[3 * k + b]; }
+        return (xs, ys, u, v);
     }
 
     /// <summary>Meshes side by side without colours.</summary>

@@ -124,9 +124,11 @@ public static class Plots
 
     static (string X, string Y) AxisNames(SlicePlane p) => p switch { SlicePlane.XY => ("x", "y"), SlicePlane.XZ => ("x", "z"), _ => ("y", "z") };
 
-    /// <summary>A grid of square heat maps over [min, max]²; values are row-major resolution², row = second axis.</summary>
+    /// <summary>A grid of square heat maps over [min, max]²; values are row-major resolution², rows running from the second
+    /// axis' maximum down (image order, as <see cref="SdfSlice"/> makes them), so the picture is upright.</summary>
+    /// <param name="overlay">Optional traces drawn over each panel (its index; the traces are put on its axes).</param>
     public static GenericChart HeatmapGrid(string title, IReadOnlyList<(string Label, float[] Values, int Resolution, double Min, double Max, (string X, string Y) Axes)> panels,
-        int columns, string colorscale, double zmin, double zmax, bool zeroContour, int panelSize = 260)
+        int columns, string colorscale, double zmin, double zmax, bool zeroContour, int panelSize = 260, Func<int, IEnumerable<Trace>>? overlay = null)
     {
         int n = panels.Count, cols = Math.Min(columns, n), rows = (n + cols - 1) / cols;
         var traces = new List<Trace>();
@@ -141,6 +143,7 @@ public static class Plots
             var p = panels[i];
             string ax = i == 0 ? "" : (i + 1).ToString(System.Globalization.CultureInfo.InvariantCulture);
             var coords = Enumerable.Range(0, p.Resolution).Select(k => p.Min + (p.Max - p.Min) * k / (p.Resolution - 1)).ToArray();
+            var rowCoords = coords.Reverse().ToArray();
             var z = new double[p.Resolution][];
             for (int r = 0; r < p.Resolution; r++)
             {
@@ -149,20 +152,47 @@ public static class Plots
             }
             // One contour trace drawn as a heat map with only the zero level as a line: the values are sent once.
             traces.Add(zeroContour
-                ? NewTrace("contour", ("x", coords), ("y", coords), ("z", z), ("colorscale", colorscale), ("zmin", zmin), ("zmax", zmax), ("zauto", false),
+                ? NewTrace("contour", ("x", coords), ("y", rowCoords), ("z", z), ("colorscale", colorscale), ("zmin", zmin), ("zmax", zmax), ("zauto", false),
                     ("showscale", i == 0), ("xaxis", "x" + ax), ("yaxis", "y" + ax), ("name", p.Label),
                     ("contours", Obj(("coloring", "heatmap"), ("start", 0.0), ("end", 0.0), ("size", 1.0), ("showlines", true))),
                     ("line", Obj(("color", "black"), ("width", 2))))
-                : NewTrace("heatmap", ("x", coords), ("y", coords), ("z", z), ("colorscale", colorscale), ("zmin", zmin), ("zmax", zmax),
+                : NewTrace("heatmap", ("x", coords), ("y", rowCoords), ("z", z), ("colorscale", colorscale), ("zmin", zmin), ("zmax", zmax),
                     ("showscale", i == 0), ("xaxis", "x" + ax), ("yaxis", "y" + ax), ("name", p.Label)));
+            foreach (var t in overlay?.Invoke(i) ?? [])
+            {
+                t.SetProperty("xaxis", "x" + ax);
+                t.SetProperty("yaxis", "y" + ax);
+                traces.Add(t);
+            }
             int row = i / cols, col = i % cols;
             double x0 = col * (w + gx), y1 = 1.0 - row * (h + gy);
-            layout.Add(("xaxis" + ax, Obj(("domain", new[] { x0, x0 + w }), ("anchor", "y" + ax), ("title", Title(p.Axes.X)))));
-            layout.Add(("yaxis" + ax, Obj(("domain", new[] { y1 - h, y1 }), ("anchor", "x" + ax), ("title", Title(p.Axes.Y)), ("scaleanchor", "x" + ax))));
+            // Axes fixed to the slice, so an overlay reaching past it does not shrink the picture.
+            double[] range = [p.Min, p.Max];
+            layout.Add(("xaxis" + ax, Obj(("domain", new[] { x0, x0 + w }), ("anchor", "y" + ax), ("title", Title(p.Axes.X)), ("range", range))));
+            layout.Add(("yaxis" + ax, Obj(("domain", new[] { y1 - h, y1 }), ("anchor", "x" + ax), ("title", Title(p.Axes.Y)), ("scaleanchor", "x" + ax), ("range", range))));
             annotations.Add(Obj(("text", p.Label), ("x", x0 + w / 2), ("y", y1), ("xref", "paper"), ("yref", "paper"), ("xanchor", "center"), ("yanchor", "bottom"), ("showarrow", false)));
         }
         layout.Add(("annotations", annotations));
         return Figure(traces, layout.ToArray());
+    }
+
+    /// <summary>2D arrows from (x, y) by (u, v), at true length, as one line trace (segments and two-stroke heads).</summary>
+    public static Trace Arrows2D(float[] x, float[] y, float[] u, float[] v, string name, string color = "white", double headFraction = 0.3)
+    {
+        var xs = new List<double?>(); var ys = new List<double?>();
+        for (int i = 0; i < x.Length; i++)
+        {
+            double len = Math.Sqrt(u[i] * u[i] + v[i] * v[i]);
+            if (len < 1e-9) continue;
+            double ex = x[i] + u[i], ey = y[i] + v[i], hx = -u[i] * headFraction, hy = -v[i] * headFraction;
+            // Head strokes: the shaft's reverse direction turned by ±25°.
+            const double Cos = 0.906, Sin = 0.423;
+            xs.AddRange([x[i], ex, null, ex + Cos * hx - Sin * hy, ex, ex + Cos * hx + Sin * hy, null]);
+            ys.AddRange([y[i], ey, null, ey + Sin * hx + Cos * hy, ey, ey - Sin * hx + Cos * hy, null]);
+        }
+        static double?[] R(List<double?> l) => [.. l.Select(d => d is double q ? Math.Round(q, 4) : (double?)null)];
+        return NewTrace("scatter", ("x", R(xs)), ("y", R(ys)), ("mode", "lines"), ("name", name), ("hoverinfo", "skip"),
+            ("line", Obj(("color", color), ("width", 1.2))), ("connectgaps", false));
     }
 
     // ---------------------------------------------------------------- 3D
@@ -216,7 +246,7 @@ public static class Plots
             : Obj(("aspectmode", "data"))));
 
     /// <summary>
-    /// Meshes side by side, one 3D scene each, from the same viewpoint. The figure takes the notebook's width
+    /// Meshes side by side, one 3D scene each, from the same viewpoint, turning together. The figure takes the notebook's width
     /// (responsive); the legend sits under the panels, clear of the colour bar. <paramref name="intensityRange"/> fixes
     /// the colour scale (e.g. a clipped error range), <paramref name="colorbarTitle"/> names its unit.
     /// </summary>
@@ -226,7 +256,9 @@ public static class Plots
         int n = meshes.Count;
         var traces = new List<Trace>();
         var layout = new List<(string, object?)> { ("title", Title(title)), ("height", height), ("autosize", true),
-            ("legend", Obj(("orientation", "h"), ("x", 0.0), ("y", -0.02), ("yanchor", "top"))), ("margin", Obj(("l", 10), ("r", 10), ("t", 60), ("b", 40))) };
+            ("legend", Obj(("orientation", "h"), ("x", 0.0), ("y", -0.02), ("yanchor", "top"))), ("margin", Obj(("l", 10), ("r", 10), ("t", 60), ("b", 40))),
+            // The panels turn together (ChartHtml's loader links the scenes' cameras).
+            ("meta", Obj(("linkCameras", n > 1))) };
         var annotations = new List<object>();
         for (int i = 0; i < n; i++)
         {
@@ -235,7 +267,7 @@ public static class Plots
             traces.Add(MeshTrace(m.Mesh, m.Label, m.Colors, m.Intensity, colorscale, scene: scene, intensityRange: intensityRange, colorbarTitle: colorbarTitle));
             double x0 = (double)i / n, x1 = (double)(i + 1) / n;
             layout.Add((scene, Obj(("domain", Obj(("x", new[] { x0, x1 }), ("y", new[] { 0.0, 0.92 }))), ("aspectmode", "data"),
-                ("camera", Obj(("eye", Obj(("x", 0.4), ("y", 0.3), ("z", 1.8))), ("up", Obj(("x", 0.0), ("y", 1.0), ("z", 0.0))))))));
+                ("camera", Obj(("eye", Obj(("x", 0.45), ("y", 0.35), ("z", 2.2))), ("up", Obj(("x", 0.0), ("y", 1.0), ("z", 0.0))))))));
             annotations.Add(Obj(("text", m.Label), ("x", (x0 + x1) / 2), ("y", 0.97), ("xref", "paper"), ("yref", "paper"), ("showarrow", false)));
         }
         layout.Add(("annotations", annotations));

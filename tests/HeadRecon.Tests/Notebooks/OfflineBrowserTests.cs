@@ -62,6 +62,31 @@ public sealed class OfflineBrowserTests
         Assert.NotNull(images[2]);
     }
 
+    [Fact]
+    public void MeshPanelsTurnTogether()
+    {
+        RequireBrowser();
+        var sphere = TestMeshes.Sphere(8, 0.5);
+        string chart = Plots.ToHtml(Plots.MeshGrid("two", [("a", sphere, null, null), ("b", sphere, null, null)]), staticImage: false);
+        // Turn the first panel's camera as a drag would; the second must follow.
+        const string Probe = """
+            <div id="result"></div><script>
+            (function poll(){var gd=document.querySelector('.js-plotly-plot');
+              if(!gd||!gd._fullLayout||!gd._fullLayout.scene2||!window.Plotly){setTimeout(poll,50);return;}
+              Plotly.relayout(gd,{'scene.camera':{eye:{x:2.5,y:0.1,z:0.2},up:{x:0,y:1,z:0},center:{x:0,y:0,z:0}}}).then(function(){
+                setTimeout(function(){document.getElementById('result').textContent='eye2='+gd.layout.scene2.camera.eye.x;},200);});})();
+            </script>
+            """;
+        string page = Path.Combine(CommittedNotebookTests.NotebookDir(), $".offline-check-{Guid.NewGuid():N}.html");
+        File.WriteAllText(page, "<!doctype html><html><head><meta charset=\"utf-8\"></head><body>" + chart + Probe + "</body></html>", Encoding.UTF8);
+        try
+        {
+            string dom = ChartImages.DumpDom(page) ?? throw new TimeoutException("the browser did not finish");
+            Assert.Contains("eye2=2.5", dom);
+        }
+        finally { File.Delete(page); }
+    }
+
     static Image<Rgb24> Decode(string dataUrl) => Image.Load<Rgb24>(Convert.FromBase64String(dataUrl[(dataUrl.IndexOf(',') + 1)..]));
 
     public static TheoryData<string> Notebooks()

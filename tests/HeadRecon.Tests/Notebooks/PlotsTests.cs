@@ -61,4 +61,20 @@ public class PlotsTests
         Assert.Throws<MissingMemberException>(() => trace.GetPropertyValue("vertexcolor"));
         Assert.Equal("lightgrey", (string)trace.GetPropertyValue("color"));
     }
+
+    [Fact]
+    public void SlicesAreDrawnUprightTheirTopRowAtTheSecondAxisMaximum()
+    {
+        // An SDF slice of the half space y > 0.2 (inside = negative): SdfSlice's first row is the top of the plane.
+        using var _ = TorchSharp.torch.NewDisposeScope();
+        var slice = HeadRecon.Visualization.SdfSlice.Evaluate(p => p.narrow(1, 1, 1).neg() + 0.2, HeadRecon.Visualization.SlicePlane.XY, 21, -1, 1);
+        Assert.True(slice.Values[0] < 0 && slice.Values[^1] > 0, "SdfSlice: first row is the top (y = max)");
+        var trace = ChartHtml.Figure(Plots.SdfSlices("s", [("p", slice)]))["data"]![0]!;
+        var y = ChartHtml.Values(trace["y"])!;
+        // Row 0 of z is drawn at y[0]: that must be the top, where the values are negative.
+        Assert.Equal(1.0, y[0], 6);
+        Assert.Equal(-1.0, y[^1], 6);
+        var z = trace["z"] is System.Text.Json.Nodes.JsonArray rows ? ChartHtml.Values(rows[0])! : ChartHtml.Values(trace["z"])!;   // a row, or the flat typed array
+        Assert.True(z[0] < 0, $"z[0][0] = {z[0]}");
+    }
 }
