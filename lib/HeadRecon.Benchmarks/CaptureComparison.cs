@@ -52,9 +52,6 @@ public static class CaptureComparison
 {
     public const string TemplatePath = "template", Scratch = "scratch";
 
-    static readonly string[] SceneKeys = ["dataset.format=idr", "train.dataset_class=datasets.scene_dataset.SceneDataset", "dataset.scan_id=-1",
-        $"dataset.alignment={AlignmentFile.FileName}", "train.plot_iters=100000000"];
-
     public static IReadOnlyList<CaptureComparisonResult> Run(CaptureComparisonOptions o, Action<string> log, Action<CaptureComparisonResult>? onResult = null)
     {
         string root = Path.GetFullPath(o.OutDir);
@@ -86,7 +83,7 @@ public static class CaptureComparison
                 string cell = Path.Combine(root, name, $"{views}-views");
                 string scene = ImportAndAlign(cap, views, Path.Combine(cell, "scene"), templateLandmarks, log);
                 int side = ImageSide(scene);
-                string[] sceneKeys = [.. SceneKeys, $"dataset.data_dir=\"{scene}\"", $"dataset.img_res=[{side}, {side}]", .. o.CommonOverrides];
+                string[] sceneKeys = [.. SceneImporter.TrainingKeys(scene, side, side), .. o.CommonOverrides];
                 string st1 = Path.Combine(cell, "stage1"), st2 = Path.Combine(cell, "stage2"), scratch = Path.Combine(cell, Scratch);
                 var c1 = ConfLoader.Load(conf1, [.. sceneKeys, $"train.init_checkpoint=\"{template.Root}\"", .. o.Stage1Overrides]);
                 var c2 = ConfLoader.Load(conf2, [.. sceneKeys, $"train.init_checkpoint=\"{st1}\"", .. o.Stage2Overrides]);
@@ -130,7 +127,7 @@ public static class CaptureComparison
         var report = SceneImporter.Write(cams, points, new SceneImportOptions(scene, MasksDir: Path.Combine(capture, "masks"),
             Landmarks2D: Path.Combine(capture, "landmarks2d.json")), $"colmap:{Path.GetFileName(capture)}/{views}");
         log(report.ToString());
-        var ds = DatasetLoader.Load(new DatasetOptions { Format = "idr", DataDir = scene, ImgRes = [0, 0], ScanId = "-1" });
+        var ds = SceneImporter.Load(scene);
         string lm = Path.Combine(scene, "landmarks2d.json");
         var fit = LandmarkAlignment.Estimate(ds, LandmarkFiles.Read2D(lm), templateLandmarks, lm);
         AlignmentFile.Write(alignment, fit.Transform, "landmarks");
@@ -140,7 +137,7 @@ public static class CaptureComparison
 
     static int ImageSide(string scene)
     {
-        var ds = DatasetLoader.Load(new DatasetOptions { Format = "idr", DataDir = scene, ImgRes = [0, 0], ScanId = "-1" });
+        var ds = SceneImporter.Load(scene);
         var (h, w) = (ds.Views[0].Height, ds.Views[0].Width);
         if (h != w) throw new ArgumentException($"{scene}: images are {w}×{h}; the comparison expects square captures");
         return h;

@@ -132,7 +132,14 @@ public sealed class NotebookCapture
         return (LoadScene(), File.ReadAllText(summaryFile));
     }
 
-    HeadDataset LoadScene() => DatasetLoader.Load(new DatasetOptions { Format = "idr", DataDir = SceneDir, ImgRes = [0, 0], ScanId = "-1" });
+    (int Height, int Width)? _imageSize;
+
+    HeadDataset LoadScene()
+    {
+        var scene = SceneImporter.Load(SceneDir);
+        _imageSize = (scene.Views[0].Height, scene.Views[0].Width);
+        return scene;
+    }
 
     /// <summary>Step 2, `align landmarks`: triangulate the 2D landmarks and fit the template's (writes scene/alignment.json).</summary>
     public LandmarkAlignmentResult Align(HeadDataset scene)
@@ -202,11 +209,12 @@ public sealed class NotebookCapture
         return (tri, tpl);
     }
 
+    // The image size is read once (by Import, or here): building a conf need not load the photos again.
     string[] SceneKeys()
     {
-        var v = LoadScene().Views[0];
-        return ["dataset.format=idr", "train.dataset_class=datasets.scene_dataset.SceneDataset", "dataset.scan_id=-1",
-            $"dataset.alignment={AlignmentFile.FileName}", "train.plot_iters=100000000", $"dataset.data_dir=\"{SceneDir}\"", $"dataset.img_res=[{v.Height}, {v.Width}]"];
+        if (_imageSize is null) LoadScene();
+        var (h, w) = _imageSize!.Value;
+        return SceneImporter.TrainingKeys(SceneDir, h, w);
     }
 
     /// <summary>Step 3a: stage 1 fine-tunes the code and deformation from the template (confs/unseen_st1.conf).</summary>

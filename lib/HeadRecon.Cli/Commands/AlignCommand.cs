@@ -21,7 +21,7 @@ public static class AlignCommand
 
     /// <summary>The scene as its loader reads it (no img_res check, no alignment).</summary>
     internal static HeadDataset LoadScene(string scene, string format) =>
-        DatasetLoader.Load(new DatasetOptions { Format = format, DataDir = scene, ImgRes = [0, 0], ScanId = "-1" });
+        HeadRecon.Data.Import.SceneImporter.Load(scene, format);
 
     static Option<string?> TruthOption() => new("--truth") { Description = "gt/pose.json of a synthetic capture: report the error against its world_to_template" };
 

@@ -60,6 +60,16 @@ public sealed record SceneImportReport(string Source, string OutDir, SceneSphere
 /// </summary>
 public static class SceneImporter
 {
+    /// <summary>A written scene as its loader reads it: no img_res check, no alignment applied.</summary>
+    public static HeadDataset Load(string scene, string format = "idr") =>
+        DatasetLoader.Load(new Config.DatasetOptions { Format = format, DataDir = scene, ImgRes = [0, 0], ScanId = "-1" });
+
+    /// <summary>The `--set` keys that train on an imported scene of <paramref name="height"/>×<paramref name="width"/>
+    /// images in the template's frame (its alignment.json), without periodic plots.</summary>
+    public static string[] TrainingKeys(string scene, int height, int width) =>
+        ["dataset.format=idr", "train.dataset_class=datasets.scene_dataset.SceneDataset", "dataset.scan_id=-1",
+            $"dataset.alignment={AlignmentFile.FileName}", "train.plot_iters=100000000", $"dataset.data_dir=\"{scene}\"", $"dataset.img_res=[{height}, {width}]"];
+
     public static SceneImportReport Write(IReadOnlyList<ImportCamera> cameras, IReadOnlyList<double[]>? points, SceneImportOptions o, string source)
     {
         if (!(o.Radius > 0)) throw new ArgumentException($"--radius must be > 0 (got {o.Radius})");
