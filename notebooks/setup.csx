@@ -49,6 +49,7 @@ PlotlyJs.WriteInto(".");
 void RegisterHeadReconFormatters()
 {
     Formatter.Register<GenericChart>((chart, writer) => writer.Write(NotebookOutput.ToHtml(chart)), "text/html");
+    Formatter.Register<FramedChart>((chart, writer) => writer.Write(NotebookOutput.ToHtml(chart)), "text/html");
     Formatter.Register<Image<Rgb24>>((img, writer) => writer.Write(NotebookOutput.ToHtml(img)), "text/html");
     Formatter.Register<HtmlFragment>((h, writer) => writer.Write(h.Html), "text/html");
     Formatter.Register<HeadRecon.Meshing.Mesh>((m, writer) => writer.Write(NotebookOutput.ToHtml(m)), "text/html");

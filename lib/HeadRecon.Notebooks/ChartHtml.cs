@@ -74,6 +74,7 @@ public static partial class ChartHtml
     // Draws with an already loaded plotly.js, else loads the file beside the page once per page (a shared promise):
     // in Jupyter from its /files/ route, else relative to the page; require.js (classic Jupyter) loads it as a module,
     // since a plain script tag would clash with its define().
+    // Frames (sliders, Plotly animation) travel in the figure object.
     // A figure whose layout.meta.linkCameras is true turns all its 3D scenes together: a camera change in one scene
     // (drag, zoom) is applied to the others, so meshes side by side stay comparable from any viewpoint.
     const string Loader =
@@ -81,7 +82,7 @@ public static partial class ChartHtml
         "var k=Object.keys(e).filter(function(k){return /^scene\\d*\\.camera$/.test(k);})[0];if(!k)return;var u={};" +
         "Object.keys(gd._fullLayout).forEach(function(s){if(/^scene\\d*$/.test(s)&&s+\".camera\"!==k)u[s+\".camera\"]=e[k];});" +
         "busy=true;P.relayout(gd,u).then(function(){busy=false;},function(){busy=false;});});}" +
-        "function draw(P){P.newPlot(id,fig.data,fig.layout,fig.config).then(function(gd){var s=document.getElementById(id+\"-static\");if(s)s.remove();" +
+        "function draw(P){P.newPlot(id,{data:fig.data,layout:fig.layout,config:fig.config,frames:fig.frames||[]}).then(function(gd){var s=document.getElementById(id+\"-static\");if(s)s.remove();" +
         "if(fig.layout&&fig.layout.meta&&fig.layout.meta.linkCameras)link(P,gd);});}" +
         "var w=window;if(w.Plotly&&w.Plotly.newPlot){draw(w.Plotly);return;}" +
         "if(!w.headreconPlotly){w.headreconPlotly=new Promise(function(ok,fail){var f=\"" + PlotlyJs.FileName + "\",urls=[f]," +

@@ -41,6 +41,7 @@ public static partial class NotebookOutput
     public static string ToHtml(object value, bool staticImage = true) => value switch
     {
         GenericChart chart => Plots.ToHtml(chart, staticImage),
+        FramedChart chart => Plots.ToHtml(chart, staticImage),
         HtmlFragment h => h.Html,
         Image<Rgb24> image => NotebookHtml.Image(image),
         DMesh m => $"<code>{WebUtility.HtmlEncode(Describe(m))}</code>",
@@ -54,6 +55,7 @@ public static partial class NotebookOutput
         string s = value switch
         {
             GenericChart chart => "chart: " + (ChartHtml.Figure(chart)["layout"]?["title"]?["text"]?.GetValue<string>() ?? "(untitled)"),
+            FramedChart chart => $"chart: {ChartHtml.Figure(chart.Chart)["layout"]?["title"]?["text"]?.GetValue<string>() ?? "(untitled)"} ({chart.Frames.Count} slider steps)",
             HtmlFragment h => PlainText(h.Html),
             Image<Rgb24> image => $"image {image.Width}×{image.Height}",
             DMesh m => Describe(m),

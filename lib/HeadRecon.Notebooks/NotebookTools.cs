@@ -434,6 +434,74 @@ public static class NotebookTools
         return (xs, ys, u, v);
     }
 
+    /// <summary>
+    /// The composed SDF of an identity on planes parallel to <paramref name="plane"/>, one slider step per offset along
+    /// the plane's normal: walk through the head without a kernel round trip.
+    /// </summary>
+    public static FramedChart SliceOffsetSlider(HeadModel model, int identity, string label, SlicePlane plane, int resolution, double extent, int steps = 9)
+    {
+        var offsets = Enumerable.Range(0, steps).Select(k => Math.Round(-0.8 * extent + 1.6 * extent * k / (steps - 1), 3)).ToArray();
+        var slices = offsets.Select(o => SdfSlice.Evaluate(model, identity, plane, resolution, -extent, extent, o)).ToList();
+        double range = slices.Max(s => s.Values.Max(v => Math.Abs(v)));
+        string normal = plane switch { SlicePlane.XY => "z", SlicePlane.XZ => "y", _ => "x" };
+        var axes = plane switch { SlicePlane.XY => ("x", "y"), SlicePlane.XZ => ("x", "z"), _ => ("y", "z") };
+        return Plots.HeatmapSlider($"{label}: SDF on {plane} planes<br><sub>black: the surface</sub>",
+            [.. offsets.Select((o, k) => (System.FormattableString.Invariant($"{normal} = {o:0.###}"), slices[k].Values))], resolution, -extent, extent, axes,
+            "plane at", "RdBu", -range, range, zeroContour: true, active: steps / 2);
+    }
+
+    /// <summary>
+    /// The SDF of the interpolated shape code (1 − t)·code(a) + t·code(b) on a plane through the origin, one slider step
+    /// per t; the two identities' own surfaces stay drawn (dashed: a, dotted: b), so the slider shows one head turning into the other.
+    /// </summary>
+    public static FramedChart InterpolationSlider(HeadModel model, int a, int b, string labelA, string labelB, SlicePlane plane, int resolution, double extent, int steps = 9)
+    {
+        var ts = Enumerable.Range(0, steps).Select(k => (double)k / (steps - 1)).ToArray();
+        var slices = ts.Select(t =>
+        {
+            var code = (Code(model, a) * (float)(1 - t) + Code(model, b) * (float)t).detach();
+            using var _ = no_grad();
+            return SdfSlice.Evaluate(p => model.SdfValues(p.to(code.device), code), plane, resolution, -extent, extent);
+        }).ToList();
+        double range = slices.Max(s => s.Values.Max(v => Math.Abs(v)));
+        var axes = plane switch { SlicePlane.XY => ("x", "y"), SlicePlane.XZ => ("x", "z"), _ => ("y", "z") };
+        return Plots.HeatmapSlider($"{labelA} → {labelB}, {plane} slice<br><sub>dashed: {labelA}, dotted: {labelB}</sub>",
+            [.. ts.Select((t, k) => (System.FormattableString.Invariant($"t = {t:0.###}"), slices[k].Values))], resolution, -extent, extent, axes,
+            "", "RdBu", -range, range, zeroContour: true,
+            overlay: [Plots.ZeroContour(slices[0].Values, resolution, -extent, extent, labelA, "black", "dash"),
+                Plots.ZeroContour(slices[^1].Values, resolution, -extent, extent, labelB, "black", "dot")]);
+    }
+
+    /// <summary>
+    /// How much the identities' deformations differ, measured at points of a surface (up to 3000 of its vertices):
+    /// the mean |Δx| of each identity, the length of each one's mean Δx (a shift shared by every point), and the mean
+    /// |Δx_a − Δx_b| over every pair. Pairs that differ by little next to |Δx| learned one common motion, not identities.
+    /// </summary>
+    public static DeformationSpread Spread(HeadModel model, int identities, DMesh surface)
+    {
+        int n = surface.VertexCount, step = Math.Max(1, n / 3000);
+        var pts = Enumerable.Range(0, n / step).SelectMany(k => new[] { surface.Vertices[3 * k * step], surface.Vertices[3 * k * step + 1], surface.Vertices[3 * k * step + 2] }).ToArray();
+        int m = pts.Length / 3;
+        var offsets = Enumerable.Range(0, identities).Select(i => Offsets(model, i, pts)).ToList();
+        static double Norm(float[] d, int k) => Math.Sqrt(d[3 * k] * d[3 * k] + d[3 * k + 1] * d[3 * k + 1] + d[3 * k + 2] * d[3 * k + 2]);
+        var magnitude = offsets.Select(d => Enumerable.Range(0, m).Average(k => Norm(d, k))).ToList();
+        var shift = offsets.Select(d =>
+        {
+            double x = 0, y = 0, z = 0;
+            for (int k = 0; k < m; k++) { x += d[3 * k]; y += d[3 * k + 1]; z += d[3 * k + 2]; }
+            return Math.Sqrt(x * x + y * y + z * z) / m;
+        }).ToList();
+        var pairs = new List<double>();
+        for (int a = 0; a < identities; a++)
+            for (int b = a + 1; b < identities; b++)
+            {
+                var diff = new float[pts.Length];
+                for (int k = 0; k < pts.Length; k++) diff[k] = offsets[a][k] - offsets[b][k];
+                pairs.Add(Enumerable.Range(0, m).Average(k => Norm(diff, k)));
+            }
+        return new DeformationSpread(magnitude, shift, pairs.Count > 0 ? pairs.Average() : 0, m);
+    }
+
     /// <summary>Meshes side by side without colours.</summary>
     public static GenericChart MeshPanels(string title, IEnumerable<(string Label, DMesh Mesh)> meshes) =>
         Plots.MeshGrid(title, meshes.Select(m => (m.Label, m.Mesh, (byte[]?)null, (float[]?)null)).ToList());
@@ -450,6 +518,16 @@ public static class NotebookTools
         int i = ds.IdentityNames.ToList().IndexOf(identity);
         return i >= 0 ? i : throw new ArgumentException($"identity {identity} is not in the run's identity list ({string.Join(", ", ds.IdentityNames)})");
     }
+}
+
+/// <summary>What <see cref="NotebookTools.Spread"/> measured: per identity mean |Δx| and |mean Δx|, and the mean pairwise |Δx_a − Δx_b|.</summary>
+public sealed record DeformationSpread(IReadOnlyList<double> Magnitude, IReadOnlyList<double> Shift, double PairwiseDifference, int Points)
+{
+    /// <summary>The pairwise difference against the mean |Δx|: near 0, the identities share one motion; near or above 1, each moves its own way.</summary>
+    public double Ratio => PairwiseDifference / Math.Max(1e-12, Magnitude.Average());
+
+    public override string ToString() => System.FormattableString.Invariant(
+        $"over {Points} surface points: mean |Δx| {Magnitude.Average():G3} (per identity {string.Join(", ", Magnitude.Select(v => v.ToString("G3", System.Globalization.CultureInfo.InvariantCulture)))}), of which a shared shift |mean Δx| {Shift.Average():G3}; identities differ from each other by {PairwiseDifference:G3} on average ({Ratio:P0} of |Δx|)");
 }
 
 /// <summary>One row of measured results: what was run, with which settings, and what it scored on one identity.</summary>

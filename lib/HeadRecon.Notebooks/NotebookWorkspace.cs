@@ -29,6 +29,13 @@ public sealed record NotebookProfile(
     int RenderMaxSide,
     int CurveUpdateEvery)
 {
+    /// <summary>
+    /// The shipped pre-trained template this profile starts from (a folder under the repository), or null: then stage 1
+    /// is trained in the workspace. With a template the data is its synthetic family, the stage-1 run is the template
+    /// itself, and stage 2 and unseen people start from it, as in the paper.
+    /// </summary>
+    public string? Template { get; init; }
+
     /// <summary>Geometry network sizes shared by both stages (stage 2 loads them from stage 1 by name).</summary>
     static readonly string[] SmokeGeometry =
     [
@@ -50,11 +57,30 @@ public sealed record NotebookProfile(
             "model.displacement_network.displace_feature_dim=8", "model.displacement_network.multires=4", "train.max_iterations=20"],
         MeshResolution: 40, SliceResolution: 48, EvalSamples: 4000, RenderMaxSide: 32, CurveUpdateEvery: 10);
 
-    public static readonly NotebookProfile Cpu = new("cpu", "quickstart_st1.conf", "quickstart_st2.conf",
+    /// <summary>
+    /// Minutes on a laptop, on the shipped template (<see cref="PretrainedTemplate.DefaultPath"/>): its family at 128²,
+    /// stage 2 (confs/unseen_st2.conf, 300 iterations) on a pre-training identity's 8 views, unseen people fine-tuned with
+    /// confs/unseen_st1.conf from 3 views, as the quickstart does.
+    /// </summary>
+    public static readonly NotebookProfile Cpu = new("cpu", "template_st1.conf", "unseen_st2.conf",
+        Identities: 16, Views: 30, Resolution: 128, GtResolution: 128,
+        Stage1Overrides: [],
+        Stage2Overrides: ["dataset.fine_tune_flag=false", "dataset.init_view_path=\"\"", "dataset.sparse_view_num=8"],
+        MeshResolution: 96, SliceResolution: 128, EvalSamples: 50_000, RenderMaxSide: 128, CurveUpdateEvery: 25)
+    { Template = PretrainedTemplate.DefaultPath };
+
+    /// <summary>
+    /// Minutes on a laptop with small networks trained in the workspace (the quickstart_st1/st2 confs at 64², no template):
+    /// for experiments that retrain stage 1 per row, such as the ablations.
+    /// </summary>
+    public static readonly NotebookProfile CpuQuick = new("cpu-quick", "quickstart_st1.conf", "quickstart_st2.conf",
         Identities: 3, Views: 18, Resolution: 64, GtResolution: 128,
         Stage1Overrides: ["dataset.img_res=[64,64]", "model.num_identity=4", "train.log_freq=10"],
         Stage2Overrides: ["dataset.img_res=[64,64]", "model.num_identity=4", "train.log_freq=10"],
         MeshResolution: 96, SliceResolution: 128, EvalSamples: 50_000, RenderMaxSide: 64, CurveUpdateEvery: 25);
+
+    /// <summary>This profile where it trains stage 1 itself; a template profile's small-network counterpart otherwise.</summary>
+    public NotebookProfile Retraining => Template is null ? this : Name == "cpu" ? CpuQuick : throw new InvalidOperationException($"profile {Name}: no retraining counterpart");
 
     public static readonly NotebookProfile Paper = new("paper", "face_st1.conf", "face_st2.conf",
         Identities: 6, Views: 30, Resolution: 512, GtResolution: 256,
@@ -69,8 +95,9 @@ public sealed record NotebookProfile(
         {
             "smoke" => Smoke,
             "cpu" => Cpu,
+            "cpu-quick" => CpuQuick,
             "paper" => Paper,
-            var other => throw new ArgumentException($"HEADNB_PROFILE: unknown profile '{other}' (expected smoke, cpu or paper)"),
+            var other => throw new ArgumentException($"HEADNB_PROFILE: unknown profile '{other}' (expected smoke, cpu, cpu-quick or paper)"),
         };
     }
 }
@@ -94,13 +121,16 @@ public sealed class NotebookWorkspace
     }
 
     /// <summary>Opens the workspace for the HEADNB_PROFILE profile (or <paramref name="profile"/>), finding the repository from the working directory.</summary>
-    public static NotebookWorkspace Open(string? profile = null, string? device = null)
+    public static NotebookWorkspace Open(string? profile = null, string? device = null) => Open(NotebookProfile.FromEnvironment(profile), device);
+
+    /// <summary>Opens a workspace for a profile given as such (e.g. a smaller variant made with <c>with</c>); runs are cached
+    /// under <paramref name="cacheRoot"/>/&lt;profile&gt; (default: HEADNB_CACHE, else notebooks/.cache).</summary>
+    public static NotebookWorkspace Open(NotebookProfile p, string? device, string? cacheRoot = null)
     {
         TorchRuntime.Initialize();
-        var p = NotebookProfile.FromEnvironment(profile);
         string root = FindRepoRoot(Directory.GetCurrentDirectory());
-        string cache = Environment.GetEnvironmentVariable("HEADNB_CACHE") is { Length: > 0 } c
-            ? Path.Combine(Path.GetFullPath(c), p.Name) : Path.Combine(root, "notebooks", ".cache", p.Name);
+        cacheRoot ??= Environment.GetEnvironmentVariable("HEADNB_CACHE") is { Length: > 0 } c ? c : null;
+        string cache = cacheRoot is not null ? Path.Combine(Path.GetFullPath(cacheRoot), p.Name) : Path.Combine(root, "notebooks", ".cache", p.Name);
         Directory.CreateDirectory(cache);
         return new NotebookWorkspace(p, root, cache, TorchRuntime.ResolveDevice(device ?? Environment.GetEnvironmentVariable("HEADNB_DEVICE") ?? "auto"));
     }
@@ -112,7 +142,21 @@ public sealed class NotebookWorkspace
         throw new DirectoryNotFoundException($"{start}: not inside the HeadNotebooks repository (no HeadNotebooks.sln above it); start the notebook from notebooks/");
     }
 
-    public override string ToString() => $"profile {Profile.Name}, data {DataDir}, cache {CacheDir}, device {Device.type}";
+    public override string ToString() => $"profile {Profile.Name}, data {DataDir}, cache {CacheDir}, device {Device.type}" +
+        (Template is { } t ? $", template {t.Root}" : "");
+
+    /// <summary>The same workspace with another profile (its own cache folder beside this one's).</summary>
+    public NotebookWorkspace WithProfile(NotebookProfile profile)
+    {
+        string cache = Path.Combine(Path.GetDirectoryName(CacheDir)!, profile.Name);
+        Directory.CreateDirectory(cache);
+        return new NotebookWorkspace(profile, RepoRoot, cache, Device);
+    }
+
+    PretrainedTemplate? _template;
+
+    /// <summary>The profile's pre-trained template, checked when first opened (checksum, family); null for a profile without one.</summary>
+    public PretrainedTemplate? Template => Profile.Template is null ? null : _template ??= PretrainedTemplate.Open(Path.Combine(RepoRoot, Profile.Template));
 
     // ---------------------------------------------------------------- data
 
@@ -128,10 +172,24 @@ public sealed class NotebookWorkspace
         if (File.Exists(done)) return dir;
         if (Directory.Exists(dir)) Directory.Delete(dir, recursive: true);
         var p = Profile;
-        // One more identity than stage 1 trains on: the last one is the unseen person of notebook 07.
-        SyntheticHeadWriter.Write(new SynthOptions(dir, p.Identities + 1, p.Views, p.Resolution, Seed: 0, GtResolution: p.GtResolution));
-        var ids = File.ReadAllLines(Path.Combine(dir, "id.txt")).Where(l => l.Length > 0).ToList();
-        File.WriteAllText(Path.Combine(dir, "train_ids.txt"), string.Join("\n", ids.Take(p.Identities)) + "\n");
+        if (Template is { } t)
+        {
+            // The template's own family (the images it was pre-trained on, and its held-out people): id.txt lists the
+            // pre-training identities, heldout.txt the unseen ones.
+            SyntheticHeadWriter.Write(new SynthOptions(dir, t.Identities.Count, p.Views, p.Resolution, Seed: 0, GtResolution: p.GtResolution)
+            {
+                Family = t.Family,
+                HeldOut = t.HeldOut.Count,
+            });
+            File.Copy(Path.Combine(dir, "id.txt"), Path.Combine(dir, "train_ids.txt"), overwrite: true);
+        }
+        else
+        {
+            // One more identity than stage 1 trains on: the last one is the unseen person of notebook 07.
+            SyntheticHeadWriter.Write(new SynthOptions(dir, p.Identities + 1, p.Views, p.Resolution, Seed: 0, GtResolution: p.GtResolution));
+            var ids = File.ReadAllLines(Path.Combine(dir, "id.txt")).Where(l => l.Length > 0).ToList();
+            File.WriteAllText(Path.Combine(dir, "train_ids.txt"), string.Join("\n", ids.Take(p.Identities)) + "\n");
+        }
         File.WriteAllText(done, DateTime.UtcNow.ToString("O"));
         return dir;
     }
@@ -140,9 +198,11 @@ public sealed class NotebookWorkspace
     public IReadOnlyList<string> TrainIdentities => File.ReadAllLines(Path.Combine(DataDir, IdList)).Select(l => l.Trim()).Where(l => l.Length > 0).ToList();
 
     /// <summary>The identity left out of stage 1 (synthetic data only), for notebook 07.</summary>
-    public string UnseenIdentity => IsSynthetic
-        ? File.ReadAllLines(Path.Combine(DataDir, "id.txt")).Select(l => l.Trim()).Where(l => l.Length > 0).Last()
-        : throw new InvalidOperationException("HEADNB_DATA is set: name the unseen identity yourself");
+    public string UnseenIdentity => !IsSynthetic ? throw new InvalidOperationException("HEADNB_DATA is set: name the unseen identity yourself")
+        : File.Exists(Path.Combine(DataDir, "heldout.txt")) ? ReadIds(Path.Combine(DataDir, "heldout.txt"))[0]
+        : ReadIds(Path.Combine(DataDir, "id.txt"))[^1];
+
+    static List<string> ReadIds(string path) => [.. File.ReadAllLines(path).Select(l => l.Trim()).Where(l => l.Length > 0)];
 
     /// <summary>An id list naming one identity (written to the cache, absolute path) for single-person runs.</summary>
     public string SingleIdentityList(string identity)
@@ -169,8 +229,30 @@ public sealed class NotebookWorkspace
         [$"dataset.data_dir=\"{DataDir}\"", $"dataset.id_list=\"{IdList}\""];
 
     /// <summary>The stage-1 configuration of this profile, with extra overrides (e.g. "dataset.sparse_view_num=3").</summary>
+    /// <remarks>With a template, the template's own resolved configuration: what its pre-training ran.</remarks>
     public HeadConf Stage1Conf(params string[] extra) =>
-        ConfLoader.Load(Conf(Profile.Stage1ConfFile), [.. DataOverrides(), .. Profile.Stage1Overrides, .. extra]);
+        ConfLoader.Load(Template is { } t ? Path.Combine(t.Root, "conf.conf") : Conf(Profile.Stage1ConfFile), [.. DataOverrides(), .. Profile.Stage1Overrides, .. extra]);
+
+    /// <summary>
+    /// The stage-1 run of this profile: the shipped template (read-only, nothing is trained) or a run trained here with
+    /// <see cref="Stage1Conf"/> (cached, progress reported while it trains).
+    /// </summary>
+    public string Stage1Run(IProgress<TrainingProgress>? progress = null) => Template is { } t ? t.Root : EnsureRun("stage1", Stage1Conf(), progress);
+
+    /// <summary>
+    /// Stage 1 for a person outside the stage-1 id list (fine_tune_flag: appended, from 3 views): fine-tuned from
+    /// <paramref name="initFrom"/> (a run or the template), or from scratch when null. With a template these are the
+    /// quickstart's confs (unseen_st1: template frozen, 300 iterations; unseen_scratch: the same networks, fresh).
+    /// </summary>
+    public HeadConf UnseenConf(string identity, string? initFrom, params string[] extra)
+    {
+        string[] person = ["dataset.fine_tune_flag=true", $"dataset.scan_id=\"{identity}\"", "dataset.fine_tune_view=3", "dataset.init_view_path=\"3_view.json\""];
+        string[] init = initFrom is null ? [] : [$"train.init_checkpoint=\"{initFrom}\""];
+        if (Template is null) return Stage1Conf([.. person, .. init, .. extra]);
+        var conf = ConfLoader.Load(Conf(initFrom is null ? "unseen_scratch.conf" : "unseen_st1.conf"), [.. DataOverrides(), .. person, .. init, .. extra]);
+        Template.RequireCompatible(conf, initFrom is null ? "unseen_scratch.conf" : "unseen_st1.conf");
+        return conf;
+    }
 
     /// <summary>The stage-2 configuration for one identity, initialised from <paramref name="initFrom"/> (a run folder or checkpoint) when given.</summary>
     public HeadConf Stage2Conf(string scanId, string? initFrom, params string[] extra) =>
@@ -210,6 +292,21 @@ public sealed class NotebookWorkspace
         trainer.Train(progress);
         return dir;
     }
+
+    /// <summary>
+    /// Trains run <paramref name="name"/> for <paramref name="seconds"/> of training time (train.max_seconds; a from-scratch
+    /// comparison at equal cost), unless a run of this configuration already spent that budget.
+    /// </summary>
+    public string EnsureBudgetRun(string name, HeadConf conf, double seconds, IProgress<TrainingProgress>? progress = null)
+    {
+        string dir = RunDir(name);
+        Directory.CreateDirectory(Path.GetDirectoryName(dir)!);
+        StageRun.ForBudget(conf with { Train = conf.Train with { MaxSeconds = Math.Max(1, Math.Ceiling(seconds)) } }, dir, Device, progress);
+        return dir;
+    }
+
+    /// <summary>The training seconds a run's latest checkpoint records (summed over resumes).</summary>
+    public static double TrainSeconds(string runDir) => Checkpoint.ReadMeta(RunFolder.Open(runDir).LatestCheckpoint).TrainSeconds;
 
     /// <summary>A run folder loaded as the CLI loads it (<see cref="TrainedRun.Load"/>), on the workspace device.</summary>
     public TrainedRun LoadRun(string runDir) => TrainedRun.Load(runDir, Device);

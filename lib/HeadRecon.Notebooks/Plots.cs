@@ -1,5 +1,6 @@
 using HeadRecon.Data;
 using HeadRecon.Visualization;
+using System.Text.Json.Nodes;
 using Plotly.NET;
 using DMesh = HeadRecon.Meshing.Mesh;
 
@@ -7,6 +8,9 @@ namespace HeadRecon.Notebooks;
 
 /// <summary>A named curve: x and y values of one line.</summary>
 public sealed record Series(string Name, IReadOnlyList<double> X, IReadOnlyList<double> Y);
+
+/// <summary>A chart with Plotly animation frames that its slider steps through in the browser (see <see cref="Plots.HeatmapSlider"/>).</summary>
+public sealed record FramedChart(GenericChart Chart, JsonArray Frames);
 
 /// <summary>
 /// Plotly.NET charts for the notebooks. Traces are built as plain Plotly JSON properties (DynamicObj) rather than
@@ -57,6 +61,14 @@ public static class Plots
     public static string ToHtml(GenericChart chart, bool staticImage = true)
     {
         var figure = ChartHtml.Figure(chart);
+        return ChartHtml.Html("chart-" + Guid.NewGuid().ToString("N"), figure, staticImage ? ChartImages.TryRender(figure) : null);
+    }
+
+    /// <summary>As <see cref="ToHtml(GenericChart, bool)"/>, with the frames in the figure; the static image shows the slider's first position.</summary>
+    public static string ToHtml(FramedChart chart, bool staticImage = true)
+    {
+        var figure = ChartHtml.Figure(chart.Chart);
+        figure["frames"] = chart.Frames.DeepClone();
         return ChartHtml.Html("chart-" + Guid.NewGuid().ToString("N"), figure, staticImage ? ChartImages.TryRender(figure) : null);
     }
 
@@ -174,6 +186,53 @@ public static class Plots
         }
         layout.Add(("annotations", annotations));
         return Figure(traces, layout.ToArray());
+    }
+
+    /// <summary>
+    /// One heat map with a slider that steps through <paramref name="frames"/> (e.g. slice offsets, or an interpolation
+    /// parameter): Plotly frames, swapped by the browser with no kernel round trip. Values are row-major resolution²,
+    /// image order as in <see cref="HeatmapGrid"/>; <paramref name="overlay"/> traces stay fixed while the slider moves.
+    /// </summary>
+    public static FramedChart HeatmapSlider(string title, IReadOnlyList<(string Label, float[] Values)> frames, int resolution, double min, double max,
+        (string X, string Y) axes, string sliderPrefix, string colorscale, double zmin, double zmax, bool zeroContour, IEnumerable<Trace>? overlay = null,
+        int panelSize = 420, int active = 0)
+    {
+        if (frames.Count == 0) throw new ArgumentException("a slider needs at least one frame", nameof(frames));
+        // No panel label: it would keep naming the first step; the slider's current value names the one shown.
+        var chart = HeatmapGrid(title, [("", frames[active].Values, resolution, min, max, axes)], 1, colorscale, zmin, zmax, zeroContour,
+            panelSize, overlay is null ? null : _ => overlay);
+        var layout = GenericChart.getLayout(chart);
+        layout.SetProperty("height", panelSize + 80 + 90);
+        layout.SetProperty("width", panelSize + 280);
+        // The slider sits below the plot; the panel keeps its square.
+        layout.SetProperty("margin", Obj(("b", 110)));
+        var steps = frames.Select(f => Obj(("label", f.Label), ("method", "animate"),
+            ("args", new object[] { new[] { f.Label }, Obj(("mode", "immediate"), ("frame", Obj(("duration", 0), ("redraw", true))), ("transition", Obj(("duration", 0)))) }))).ToArray();
+        layout.SetProperty("sliders", new[] { Obj(("active", active), ("pad", Obj(("t", 50))), ("currentvalue", Obj(("prefix", sliderPrefix + " "), ("visible", true))), ("steps", steps)) });
+        var json = new JsonArray();
+        foreach (var f in frames)
+        {
+            var rows = new JsonArray();
+            for (int r = 0; r < resolution; r++)
+                rows.Add(new JsonArray([.. Enumerable.Range(0, resolution).Select(c => (JsonNode?)JsonValue.Create(Math.Round(f.Values[r * resolution + c], 4)))]));
+            json.Add(new JsonObject
+            {
+                ["name"] = f.Label,
+                ["data"] = new JsonArray(new JsonObject { ["z"] = ChartHtml.Compact(rows) }),
+                ["traces"] = new JsonArray(0),
+            });
+        }
+        return new FramedChart(chart, json);
+    }
+
+    /// <summary>The zero level set of a slice (row-major resolution², image order) as a line, to draw over another panel.</summary>
+    public static Trace ZeroContour(float[] values, int resolution, double min, double max, string name, string color = "black", string dash = "dash")
+    {
+        var coords = Enumerable.Range(0, resolution).Select(k => min + (max - min) * k / (resolution - 1)).ToArray();
+        var z = Enumerable.Range(0, resolution).Select(r => Enumerable.Range(0, resolution).Select(c => Math.Round(values[r * resolution + c], 4)).ToArray()).ToArray();
+        return NewTrace("contour", ("x", coords), ("y", coords.Reverse().ToArray()), ("z", z), ("showscale", false), ("name", name), ("hoverinfo", "skip"),
+            ("contours", Obj(("coloring", "none"), ("start", 0.0), ("end", 0.0), ("size", 1.0), ("showlines", true))),
+            ("line", Obj(("color", color), ("width", 1.5), ("dash", dash))));
     }
 
     /// <summary>2D arrows from (x, y) by (u, v), at true length, as one line trace (segments and two-stroke heads).</summary>

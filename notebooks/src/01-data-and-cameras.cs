@@ -23,7 +23,7 @@
 using HeadRecon.Data;
 using HeadRecon.Notebooks;
 using static HeadRecon.Notebooks.NotebookOutput;
-// Profile: smoke (seconds, tests/CI), cpu (minutes on a laptop) or paper (the paper's configs, CUDA).
+// Profile: smoke (seconds, tests/CI), cpu (minutes on a laptop, from the shipped template), cpu-quick (small networks trained here) or paper (the paper's configs, CUDA).
 // Chosen from outside with HEADNB_PROFILE (smoke when unset); HEADNB_DATA = PR-layout data folder (default: synthetic heads),
 // HEADNB_CACHE = where runs are cached (default notebooks/.cache), HEADNB_DEVICE = auto|cpu|cuda.
 var ws = NotebookWorkspace.Open(Environment.GetEnvironmentVariable("HEADNB_PROFILE") ?? "smoke");

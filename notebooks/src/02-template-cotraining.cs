@@ -30,8 +30,9 @@
 // %%
 using HeadRecon.Notebooks;
 using HeadRecon.Training;
+using HeadRecon.Visualization;
 using static HeadRecon.Notebooks.NotebookOutput;
-// Profile: smoke (seconds, tests/CI), cpu (minutes on a laptop) or paper (the paper's configs, CUDA).
+// Profile: smoke (seconds, tests/CI), cpu (minutes on a laptop, from the shipped template), cpu-quick (small networks trained here) or paper (the paper's configs, CUDA).
 // Chosen from outside with HEADNB_PROFILE (smoke when unset); HEADNB_DATA = PR-layout data folder (default: synthetic heads),
 // HEADNB_CACHE = where runs are cached (default notebooks/.cache), HEADNB_DEVICE = auto|cpu|cuda.
 var ws = NotebookWorkspace.Open(Environment.GetEnvironmentVariable("HEADNB_PROFILE") ?? "smoke");
@@ -47,13 +48,14 @@ Show($"{data.ViewCount} images of {data.NumIdentities} identities; {conf.Train.M
 
 // %%
 var curves = new TrainingCurves("stage 1: loss, PSNR and β", ws.Profile.CurveUpdateEvery);
-bool cached = ws.IsCached("stage1", conf);
+// With the cpu profile, stage 1 is the shipped pre-trained template (tools/pretrain-template): nothing trains here.
+bool cached = ws.Template is not null || ws.IsCached("stage1", conf);
 // A live display: each update redraws the curves in place (Jupyter, VS Code); the next cell redraws them from the log.
 var live = Show(TrainingCurves.Waiting(cached));
 curves.OnUpdate = chart => live.Update(chart);
-var run = ws.EnsureRun("stage1", conf, curves);
+var run = ws.Stage1Run(curves);
 // The final progress (a saved notebook keeps only the live display's first state).
-Show(cached ? new HtmlFragment($"reused the cached run {run}") : new HtmlFragment(curves.ProgressBar()));
+Show(cached ? new HtmlFragment(ws.Template is not null ? $"the shipped template {run}" : $"reused the cached run {run}") : new HtmlFragment(curves.ProgressBar()));
 
 // %%
 // The whole run from its metrics.jsonl (also what a cached run shows).
@@ -61,7 +63,7 @@ Show(TrainingCurves.FromRun(run, "stage 1: loss, PSNR and β per iteration").Cha
 
 // %%
 var model = ws.LoadModel(run);
-var ids = data.Dataset.IdentityNames.ToList();
+var ids = data.Dataset.IdentityNames.Take(3).ToList();   // the first three identities (rows 0–2 of the code table)
 double extent = conf.Plot.GridBoundary[1];
 Show($"{model.Stage} model, β = {model.Density.GetBeta().item<float>():G4}");
 
@@ -71,6 +73,12 @@ Show($"{model.Stage} model, β = {model.Density.GetBeta().item<float>():G4}");
 
 // %%
 Show(Plots.SdfSlices("SDF slices (template, then each identity)", NotebookTools.SdfSlices(model, ids, ws.Profile.SliceResolution, extent)));
+
+// %% [markdown]
+// Walk through the first identity's head: the slider moves a YZ plane (the profile) from one side to the other.
+
+// %%
+Show(NotebookTools.SliceOffsetSlider(model, 0, ids[0], SlicePlane.YZ, ws.Profile.SliceResolution / 2, extent));
 
 // %% [markdown]
 // ## One ray through the error-bounded sampler

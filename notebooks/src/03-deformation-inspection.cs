@@ -22,8 +22,9 @@
 // %%
 using HeadRecon.Meshing;
 using HeadRecon.Notebooks;
+using HeadRecon.Visualization;
 using static HeadRecon.Notebooks.NotebookOutput;
-// Profile: smoke (seconds, tests/CI), cpu (minutes on a laptop) or paper (the paper's configs, CUDA).
+// Profile: smoke (seconds, tests/CI), cpu (minutes on a laptop, from the shipped template), cpu-quick (small networks trained here) or paper (the paper's configs, CUDA).
 // Chosen from outside with HEADNB_PROFILE (smoke when unset); HEADNB_DATA = PR-layout data folder (default: synthetic heads),
 // HEADNB_CACHE = where runs are cached (default notebooks/.cache), HEADNB_DEVICE = auto|cpu|cuda.
 var ws = NotebookWorkspace.Open(Environment.GetEnvironmentVariable("HEADNB_PROFILE") ?? "smoke");
@@ -31,9 +32,9 @@ Show(ws.ToString());
 
 // %%
 var conf = ws.Stage1Conf();
-var run = ws.EnsureRun("stage1", conf);   // notebook 02's run (trained here if missing)
+var run = ws.Stage1Run();   // notebook 02's run (the shipped template with the cpu profile; trained here if missing otherwise)
 var model = ws.LoadModel(run);
-var ids = ws.TrainIdentities;
+var ids = ws.TrainIdentities.Take(3).ToList();   // the first three (the template has 16): rows 0–2 of the code table
 double extent = conf.Plot.GridBoundary[1];
 int res = ws.Profile.MeshResolution;
 Show($"{run}: {ids.Count} identities, meshes at {res}³ over ±{extent}");
@@ -71,3 +72,24 @@ Show(Plots.MeshGrid("correspondence (RGB = template coordinate)", ids.Select((id
 // %%
 var steps = new[] { 0.0, 0.25, 0.5, 0.75, 1.0 };
 Show(NotebookTools.MeshPanels($"{ids[0]} → {ids[1]}", steps.Select(t => ($"t = {t}", NotebookTools.InterpolatedMesh(model, 0, 1, t, extent, res)))));
+
+// %% [markdown]
+// The same path on the profile (the YZ plane through the origin), one slider step per t: the surface (solid) moves from
+// the first identity's (dashed) to the second's (dotted).
+
+// %%
+Show(NotebookTools.InterpolationSlider(model, 0, 1, ids[0], ids[1], SlicePlane.YZ, ws.Profile.SliceResolution / 2, extent));
+
+// %% [markdown]
+// ## What these outputs show
+// Measured on the template's surface: how far each identity moves it, how much of that is one shift shared by every
+// point, and how much the identities' motions differ from each other; then the meshes' distances (Chamfer, in dataset units).
+
+// %%
+var spread = NotebookTools.Spread(model, ids.Count, template);
+var toTemplate = meshes.Select(m => NotebookTools.TryCompare(m, template, 1.0, 20_000, [0.01])?.Chamfer).ToList();
+var between = NotebookTools.TryCompare(meshes[0], meshes[1], 1.0, 20_000, [0.01])?.Chamfer;
+Show(System.FormattableString.Invariant($"Δx {spread}. ") + (spread.Ratio >= 0.5
+    ? "Each identity moves the template its own way, not by one common shift."
+    : "The identities mostly share one motion: the deformation has learned little that is specific to each person.") +
+    System.FormattableString.Invariant($" The deformed templates are {string.Join(", ", toTemplate.Select(c => c is double v ? v.ToString("G3", System.Globalization.CultureInfo.InvariantCulture) : "–"))} from the template; {ids[0]} and {ids[1]} are {between:G3} apart."));

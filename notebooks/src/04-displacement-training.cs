@@ -24,14 +24,14 @@ using HeadRecon.Meshing;
 using HeadRecon.Notebooks;
 using HeadRecon.Training;
 using static HeadRecon.Notebooks.NotebookOutput;
-// Profile: smoke (seconds, tests/CI), cpu (minutes on a laptop) or paper (the paper's configs, CUDA).
+// Profile: smoke (seconds, tests/CI), cpu (minutes on a laptop, from the shipped template), cpu-quick (small networks trained here) or paper (the paper's configs, CUDA).
 // Chosen from outside with HEADNB_PROFILE (smoke when unset); HEADNB_DATA = PR-layout data folder (default: synthetic heads),
 // HEADNB_CACHE = where runs are cached (default notebooks/.cache), HEADNB_DEVICE = auto|cpu|cuda.
 var ws = NotebookWorkspace.Open(Environment.GetEnvironmentVariable("HEADNB_PROFILE") ?? "smoke");
 Show(ws.ToString());
 
 // %%
-var st1 = ws.EnsureRun("stage1", ws.Stage1Conf());
+var st1 = ws.Stage1Run();
 var id = ws.TrainIdentities[0];
 var conf = ws.Stage2Conf(id, st1);
 var data = DatasetTrainingData.Open(conf);

@@ -7,7 +7,7 @@
 // # 07 · Unseen identity
 // Fits a person that stage 1 never saw from 3 views: starting from the pre-trained template (`dataset.fine_tune_flag`,
 // `train.init_checkpoint`: the new person gets a fresh embedding row, everything else starts from stage 1) versus
-// the same run from scratch. Curves, meshes and the measured difference.
+// the same networks from scratch for the same training time. Curves, meshes and the measured difference.
 
 // %% [markdown]
 // ## In the paper
@@ -23,18 +23,17 @@ using HeadRecon.Meshing;
 using HeadRecon.Notebooks;
 using HeadRecon.Training;
 using static HeadRecon.Notebooks.NotebookOutput;
-// Profile: smoke (seconds, tests/CI), cpu (minutes on a laptop) or paper (the paper's configs, CUDA).
+// Profile: smoke (seconds, tests/CI), cpu (minutes on a laptop, from the shipped template), cpu-quick (small networks trained here) or paper (the paper's configs, CUDA).
 // Chosen from outside with HEADNB_PROFILE (smoke when unset); HEADNB_DATA = PR-layout data folder (default: synthetic heads),
 // HEADNB_CACHE = where runs are cached (default notebooks/.cache), HEADNB_DEVICE = auto|cpu|cuda.
 var ws = NotebookWorkspace.Open(Environment.GetEnvironmentVariable("HEADNB_PROFILE") ?? "smoke");
 Show(ws.ToString());
 
 // %%
-var st1 = ws.EnsureRun("stage1", ws.Stage1Conf());
+var st1 = ws.Stage1Run();
 var unseen = ws.UnseenIdentity;
-string[] fineTune = ["dataset.fine_tune_flag=true", $"dataset.scan_id=\"{unseen}\"", "dataset.fine_tune_view=3", "dataset.init_view_path=\"3_view.json\""];
-var fromTemplate = ws.Stage1Conf([.. fineTune, $"train.init_checkpoint=\"{st1}\""]);
-var fromScratch = ws.Stage1Conf(fineTune);
+var fromTemplate = ws.UnseenConf(unseen, st1);
+var fromScratch = ws.UnseenConf(unseen, null);
 Show($"unseen identity {unseen}: {DatasetTrainingData.Open(fromTemplate).ViewCount} training views");
 
 // %%
@@ -44,7 +43,8 @@ var live = Show(TrainingCurves.Waiting(cached: false));
 liveT.OnUpdate = _ => live.Update(TrainingCurves.LiveCompare("unseen identity", [("template", liveT), ("scratch", liveS)]));
 liveS.OnUpdate = liveT.OnUpdate;
 var runT = ws.EnsureRun($"unseen-{unseen}-template", fromTemplate, liveT);
-var runS = ws.EnsureRun($"unseen-{unseen}-scratch", fromScratch, liveS);
+// From scratch for the template path's training time, so both start from the same views at the same cost.
+var runS = ws.EnsureBudgetRun($"unseen-{unseen}-scratch", fromScratch, NotebookWorkspace.TrainSeconds(runT), liveS);
 Show(TrainingCurves.Compare($"unseen identity {unseen}: from the template vs from scratch",
     [("from template", TrainingCurves.FromRun(runT, "")), ("from scratch", TrainingCurves.FromRun(runS, ""))]));
 

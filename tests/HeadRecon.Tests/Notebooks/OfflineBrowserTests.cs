@@ -87,6 +87,33 @@ public sealed class OfflineBrowserTests
         finally { File.Delete(page); }
     }
 
+    [Fact]
+    public void SliderStepsSwapTheHeatMapInTheBrowser()
+    {
+        RequireBrowser();
+        const int N = 8;
+        // Frame k is the constant k: after the slider moves to step 2, the drawn heat map must hold 2s.
+        var frames = Enumerable.Range(0, 3).Select(k => ($"k{k}", Enumerable.Repeat((float)k, N * N).ToArray())).ToList();
+        string chart = NotebookOutput.ToHtml(Plots.HeatmapSlider("slider", frames, N, -1, 1, ("x", "y"), "k", "Viridis", 0, 2, zeroContour: false), staticImage: false);
+        const string Probe = """
+            <div id="result"></div><script>
+            (function poll(){var gd=document.querySelector('.js-plotly-plot');
+              if(!gd||!gd._fullLayout||!window.Plotly){setTimeout(poll,50);return;}
+              var step=gd._fullLayout.sliders[0].steps[2];
+              Plotly.animate(gd,step.args[0],step.args[1]).then(function(){
+                var z=gd._fullData[0].z;document.getElementById('result').textContent='steps='+gd._fullLayout.sliders[0].steps.length+' z='+z[3][5];});})();
+            </script>
+            """;
+        string page = Path.Combine(CommittedNotebookTests.NotebookDir(), $".offline-check-{Guid.NewGuid():N}.html");
+        File.WriteAllText(page, "<!doctype html><html><head><meta charset=\"utf-8\"></head><body>" + chart + Probe + "</body></html>", Encoding.UTF8);
+        try
+        {
+            string dom = ChartImages.DumpDom(page) ?? throw new TimeoutException("the browser did not finish");
+            Assert.Contains("steps=3 z=2", dom);
+        }
+        finally { File.Delete(page); }
+    }
+
     static Image<Rgb24> Decode(string dataUrl) => Image.Load<Rgb24>(Convert.FromBase64String(dataUrl[(dataUrl.IndexOf(',') + 1)..]));
 
     public static TheoryData<string> Notebooks()

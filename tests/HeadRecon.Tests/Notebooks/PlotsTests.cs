@@ -77,4 +77,32 @@ public class PlotsTests
         var z = trace["z"] is System.Text.Json.Nodes.JsonArray rows ? ChartHtml.Values(rows[0])! : ChartHtml.Values(trace["z"])!;   // a row, or the flat typed array
         Assert.True(z[0] < 0, $"z[0][0] = {z[0]}");
     }
+
+    [Fact]
+    public void ASliderCarriesOneFramePerStepAndShowsTheActiveOne()
+    {
+        const int N = 6;
+        var frames = Enumerable.Range(0, 4).Select(k => ($"t{k}", Enumerable.Range(0, N * N).Select(i => (float)(k + 0.01 * i)).ToArray())).ToList();
+        var chart = Plots.HeatmapSlider("s", frames, N, -1, 1, ("x", "y"), "t", "Viridis", 0, 4, zeroContour: true, active: 2);
+        var figure = ChartHtml.Figure(chart.Chart);
+        // Drawn first: the active step's values, row 0 first.
+        var z0 = ChartHtml.Values(figure["data"]![0]!["z"])!;
+        Assert.Equal(frames[2].Item2.Select(v => (double)v), z0, (a, b) => Math.Abs(a - b) < 1e-4);
+        var steps = figure["layout"]!["sliders"]![0]!["steps"]!.AsArray();
+        Assert.Equal(["t0", "t1", "t2", "t3"], steps.Select(s => s!["label"]!.GetValue<string>()));
+        Assert.Equal(2, figure["layout"]!["sliders"]![0]!["active"]!.GetValue<int>());
+        // Each step animates to the frame of its name, and that frame holds its values for trace 0.
+        for (int k = 0; k < 4; k++)
+        {
+            Assert.Equal($"t{k}", steps[k]!["args"]![0]![0]!.GetValue<string>());
+            var frame = chart.Frames[k]!;
+            Assert.Equal($"t{k}", frame["name"]!.GetValue<string>());
+            Assert.Equal(0, frame["traces"]![0]!.GetValue<int>());
+            var z = ChartHtml.Values(frame["data"]![0]!["z"])!;
+            Assert.Equal(frames[k].Item2.Select(v => (double)v), z, (a, b) => Math.Abs(a - b) < 1e-4);
+        }
+        // The page's figure carries the frames.
+        var html = NotebookOutput.ToHtml(chart, staticImage: false);
+        Assert.Equal(4, ChartHtml.FromPlotlyNetHtml(html)!["frames"]!.AsArray().Count);
+    }
 }

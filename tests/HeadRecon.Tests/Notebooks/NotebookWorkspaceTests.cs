@@ -1,0 +1,55 @@
+using HeadRecon.Notebooks;
+using HeadRecon.Training;
+using Xunit;
+
+namespace HeadRecon.Tests.Notebooks;
+
+public sealed class NotebookWorkspaceTests
+{
+    [Fact]
+    public void TheCpuProfileStartsFromTheShippedTemplate()
+    {
+        using var tmp = new TempDir();
+        // The cpu profile at a size a test affords: the same template and family, fewer and smaller pictures.
+        var ws = NotebookWorkspace.Open(NotebookProfile.Cpu with { Views = 15, Resolution = 16, GtResolution = 24 }, "cpu", tmp.Path);
+        var t = ws.Template!;
+        Assert.Equal(Path.GetFullPath(Path.Combine(NotebookTests.RepoRoot(), PretrainedTemplate.DefaultPath)), Path.GetFullPath(t.Root));
+
+        // Stage 1 is the template itself, trained on the family's pre-training identities; the unseen person is held out.
+        Assert.Equal(t.Root, ws.Stage1Run());
+        Assert.Equal(t.Training, ws.TrainIdentities);
+        Assert.Equal(t.HeldOut[0], ws.UnseenIdentity);
+        Assert.Equal(t.Conf.Train.MaxIterations, ws.Stage1Conf().Train.MaxIterations);
+
+        // Stage 2 of a pre-training person keeps that person's code (no appended row) and the template's geometry.
+        var st2 = ws.Stage2Conf(t.Training[0], t.Root);
+        Assert.False(st2.Dataset.FineTuneFlag);
+        Assert.Equal(t.Training[0], st2.Dataset.ScanId);
+        t.RequireCompatible(st2, "stage 2");
+
+        // An unseen person: the quickstart's fine-tune from the template, or the same networks from scratch.
+        var fromTemplate = ws.UnseenConf(ws.UnseenIdentity, t.Root);
+        var fromScratch = ws.UnseenConf(ws.UnseenIdentity, null);
+        Assert.True(fromTemplate.Dataset.FineTuneFlag);
+        Assert.Equal(3, fromTemplate.Dataset.FineTuneView);
+        Assert.Equal(t.Root, fromTemplate.Train.InitCheckpoint);
+        Assert.Equal("", fromScratch.Train.InitCheckpoint);
+        Assert.Contains("template", fromTemplate.Train.Freeze);
+
+        // Experiments that retrain stage 1 per row use small networks trained in the workspace, beside this cache.
+        var retraining = ws.WithProfile(ws.Profile.Retraining);
+        Assert.Null(retraining.Template);
+        Assert.Equal("cpu-quick", retraining.Profile.Name);
+        Assert.Equal(Path.Combine(tmp.Path, "cpu-quick"), retraining.CacheDir);
+    }
+
+    [Fact]
+    public void AProfileWithoutATemplateTrainsItsOwnStageOne()
+    {
+        Assert.Null(NotebookProfile.Smoke.Template);
+        Assert.Same(NotebookProfile.Smoke, NotebookProfile.Smoke.Retraining);
+        Assert.Equal("cpu-quick", NotebookProfile.FromEnvironment("cpu-quick").Name);
+        var e = Assert.Throws<ArgumentException>(() => NotebookProfile.FromEnvironment("gpu"));
+        Assert.Contains("HEADNB_PROFILE", e.Message);
+    }
+}
