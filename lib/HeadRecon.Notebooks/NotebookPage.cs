@@ -11,11 +11,11 @@ namespace HeadRecon.Notebooks;
 /// values the cell showed under it. Rewritten after each value (atomically) and, for a program, at exit, so a run that stops part way
 /// leaves a page of what it reached; live updates are written at most every few seconds.
 /// </summary>
-public sealed class NotebookPage
+public sealed partial class NotebookPage
 {
     static readonly TimeSpan UpdateInterval = TimeSpan.FromSeconds(3);
-    // Math ($…$, $$…$$) is kept out of Markdown's emphasis and shown as its TeX source: the page loads nothing from the
-    // network, and no math renderer ships with the repository.
+    // Math ($…$, $$…$$) is kept out of Markdown's emphasis; KaTeX from the distribution typesets it where installed
+    // (copied beside the page: nothing from the network), else it shows as its TeX source.
     static readonly MarkdownPipeline Markdown = new MarkdownPipelineBuilder().UsePipeTables().UseEmphasisExtras().UseMathematics().Build();
 
     readonly IReadOnlyList<NotebookSource.Cell> _cells;
@@ -32,6 +32,8 @@ public sealed class NotebookPage
     readonly System.Diagnostics.Stopwatch _sinceWrite = System.Diagnostics.Stopwatch.StartNew();
     readonly Lock _gate = new();
 
+    readonly bool _typesetMath;
+
     public string SourcePath { get; }
     public string PagePath { get; }
 
@@ -43,6 +45,7 @@ public sealed class NotebookPage
         _log = log ?? Console.Out;
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(pagePath))!);
         PlotlyJs.WriteInto(Path.GetDirectoryName(Path.GetFullPath(pagePath))!);
+        _typesetMath = Katex.WriteInto(Path.GetDirectoryName(Path.GetFullPath(pagePath))!);
         _log.WriteLine($"page: {PagePath}");
         Write();
     }
@@ -84,6 +87,15 @@ public sealed class NotebookPage
         });
     }
 
+    /// <summary>
+    /// A line that is one <c>$$…$$</c> equation becomes a math block, as Jupyter shows it; inside a paragraph Markdig
+    /// would read it as inline math.
+    /// </summary>
+    public static string DisplayMathBlocks(string markdown) => DisplayMathLine().Replace(markdown, m => $"\n$$\n{m.Groups[1].Value.Trim()}\n$$\n");
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"^[ \t]*\$\$(.+?)\$\$[ \t]*$", System.Text.RegularExpressions.RegexOptions.Multiline)]
+    private static partial System.Text.RegularExpressions.Regex DisplayMathLine();
+
     /// <summary>Writes the page as it stands.</summary>
     public void Write()
     {
@@ -96,13 +108,13 @@ public sealed class NotebookPage
               .Append("details{margin:.6em 0;border-left:3px solid #ccd;padding-left:.6em}summary{color:#667;cursor:pointer;font-size:12px}")
               .Append("pre{background:#f6f6f8;padding:.5em;overflow:auto;font-size:12px}.out{margin:.4em 0 1.2em}")
               .Append(".math{font-family:'DejaVu Serif',serif;color:#234;background:#f3f5fa}div.math{padding:.3em .6em;margin:.4em 0;overflow:auto}")
-              .Append("</style></head><body>\n");
+              .Append("</style>").Append(_typesetMath ? Katex.Head : "").Append("</head><body>\n");
             for (int i = 0; i < _cells.Count; i++)
             {
                 var c = _cells[i];
                 if (c.Kind == NotebookSource.CellKind.Markdown)
                 {
-                    sb.Append(Markdig.Markdown.ToHtml(c.Text, Markdown)).Append('\n');
+                    sb.Append(Markdig.Markdown.ToHtml(DisplayMathBlocks(c.Text), Markdown)).Append('\n');
                     continue;
                 }
                 sb.Append(CultureInfo.InvariantCulture, $"<details><summary>cell {i + 1}: C#</summary><pre>").Append(WebUtility.HtmlEncode(c.Text)).Append("</pre></details>\n");

@@ -114,6 +114,23 @@ public sealed class OfflineBrowserTests
         finally { File.Delete(page); }
     }
 
+    [Fact]
+    public void ProgramPagesTypesetTheEquationsOffline()
+    {
+        RequireBrowser();
+        Assert.True(Katex.Installed is not null, "no KaTeX: apt-get install libjs-katex (.ci/run installs it) or set HEADRECON_KATEX");
+        using var tmp = new TempDir();
+        string source = tmp["nb.cs"];
+        File.WriteAllText(source, "// %% [markdown]\n// # t\n// The density $\\sigma(s) = \\alpha\\,\\Psi_\\beta(-s)$ and the loss\n// $$\\mathcal{L} = \\sum_k w_k$$\n\n// %%\nvar x = 1;\n");
+        var page = new NotebookPage(source, tmp["pages/nb.html"], TextWriter.Null);
+        string dom = ChartImages.DumpDom(page.PagePath) ?? throw new TimeoutException("the browser did not finish");
+        // One inline and one display equation, typeset (KaTeX's markup), none left as TeX source; the C# cell untouched.
+        Assert.Equal(2, Regex.Count(dom, "<span class=\"katex\">"));
+        Assert.Equal(1, Regex.Count(dom, "class=\"katex-display\""));
+        Assert.DoesNotContain("\\(", dom[dom.IndexOf("<body", StringComparison.Ordinal)..]);
+        Assert.Contains("var x = 1;", dom);
+    }
+
     static Image<Rgb24> Decode(string dataUrl) => Image.Load<Rgb24>(Convert.FromBase64String(dataUrl[(dataUrl.IndexOf(',') + 1)..]));
 
     public static TheoryData<string> Notebooks()
