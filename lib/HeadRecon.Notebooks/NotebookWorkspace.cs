@@ -66,7 +66,7 @@ public sealed record NotebookProfile(
         Identities: 16, Views: 30, Resolution: 128, GtResolution: 128,
         Stage1Overrides: [],
         Stage2Overrides: ["dataset.fine_tune_flag=false", "dataset.init_view_path=\"\"", "dataset.sparse_view_num=8"],
-        MeshResolution: 96, SliceResolution: 128, EvalSamples: 50_000, RenderMaxSide: 128, CurveUpdateEvery: 25)
+        MeshResolution: 96, SliceResolution: 96, EvalSamples: 50_000, RenderMaxSide: 128, CurveUpdateEvery: 25)
     { Template = PretrainedTemplate.DefaultPath };
 
     /// <summary>
@@ -169,9 +169,12 @@ public sealed class NotebookWorkspace
     {
         string dir = Path.Combine(CacheDir, "heads");
         string done = Path.Combine(dir, ".complete");
-        if (File.Exists(done)) return dir;
-        if (Directory.Exists(dir)) Directory.Delete(dir, recursive: true);
         var p = Profile;
+        // What the heads were made with: a profile whose sizes or template changed makes them again.
+        string key = string.Create(CultureInfo.InvariantCulture,
+            $"identities {p.Identities}, views {p.Views}, resolution {p.Resolution}, gt {p.GtResolution}, template {(Template is { } tt ? File.ReadAllText(Path.Combine(tt.Root, PretrainedTemplate.ChecksumFile)).Trim() : "none")}");
+        if (File.Exists(done) && File.ReadAllText(done) == key) return dir;
+        if (Directory.Exists(dir)) Directory.Delete(dir, recursive: true);
         if (Template is { } t)
         {
             // The template's own family (the images it was pre-trained on, and its held-out people): id.txt lists the
@@ -190,7 +193,7 @@ public sealed class NotebookWorkspace
             var ids = File.ReadAllLines(Path.Combine(dir, "id.txt")).Where(l => l.Length > 0).ToList();
             File.WriteAllText(Path.Combine(dir, "train_ids.txt"), string.Join("\n", ids.Take(p.Identities)) + "\n");
         }
-        File.WriteAllText(done, DateTime.UtcNow.ToString("O"));
+        File.WriteAllText(done, key);
         return dir;
     }
 
@@ -237,7 +240,26 @@ public sealed class NotebookWorkspace
     /// The stage-1 run of this profile: the shipped template (read-only, nothing is trained) or a run trained here with
     /// <see cref="Stage1Conf"/> (cached, progress reported while it trains).
     /// </summary>
-    public string Stage1Run(IProgress<TrainingProgress>? progress = null) => Template is { } t ? t.Root : EnsureRun("stage1", Stage1Conf(), progress);
+    public string Stage1Run(IProgress<TrainingProgress>? progress = null) => Template is { } t ? TemplateRun(t) : EnsureRun("stage1", Stage1Conf(), progress);
+
+    // The template as a run folder of this workspace: its checkpoint and log with its conf pointed at the workspace's copy
+    // of the family (the shipped conf names the folder it was trained from, relative to the repository). Rebuilt when the
+    // template's checksum or the conf changes.
+    string TemplateRun(PretrainedTemplate t)
+    {
+        var conf = Stage1Conf();
+        string dir = RunDir("stage1"), sum = Path.Combine(dir, PretrainedTemplate.ChecksumFile);
+        string expected = File.ReadAllText(Path.Combine(t.Root, PretrainedTemplate.ChecksumFile));
+        if (IsCached("stage1", conf) && File.Exists(sum) && File.ReadAllText(sum) == expected) return dir;
+        RunFolder.Delete(dir);
+        using (var run = RunFolder.Create(dir, conf))
+        {
+            AtomicFile.WriteAllBytes(run.LatestCheckpoint, File.ReadAllBytes(t.Checkpoint));
+            AtomicFile.WriteAllBytes(run.MetricsFile, File.ReadAllBytes(Path.Combine(t.Root, "metrics.jsonl")));
+        }
+        AtomicFile.WriteAllText(sum, expected);
+        return dir;
+    }
 
     /// <summary>
     /// Stage 1 for a person outside the stage-1 id list (fine_tune_flag: appended, from 3 views): fine-tuned from

@@ -16,7 +16,13 @@ public sealed class NotebookWorkspaceTests
         Assert.Equal(Path.GetFullPath(Path.Combine(NotebookTests.RepoRoot(), PretrainedTemplate.DefaultPath)), Path.GetFullPath(t.Root));
 
         // Stage 1 is the template itself, trained on the family's pre-training identities; the unseen person is held out.
-        Assert.Equal(t.Root, ws.Stage1Run());
+        // As a run folder of the workspace: the template's checkpoint, its conf pointed at the workspace's family.
+        string run = ws.Stage1Run();
+        Assert.Equal(ws.RunDir("stage1"), run);
+        Assert.Equal(PretrainedTemplate.Sha256(t.Checkpoint), PretrainedTemplate.Sha256(Path.Combine(run, "checkpoints", "latest.ckpt")));
+        Assert.Equal(ws.DataDir, NotebookWorkspace.RunConf(run).Dataset.DataDir);
+        Assert.True(ws.IsCached("stage1", ws.Stage1Conf()));
+        Assert.Equal(run, ws.Stage1Run());   // reused
         Assert.Equal(t.Training, ws.TrainIdentities);
         Assert.Equal(t.HeldOut[0], ws.UnseenIdentity);
         Assert.Equal(t.Conf.Train.MaxIterations, ws.Stage1Conf().Train.MaxIterations);
