@@ -482,6 +482,8 @@ public static class NotebookTools
         int n = surface.VertexCount, step = Math.Max(1, n / 3000);
         var pts = Enumerable.Range(0, n / step).SelectMany(k => new[] { surface.Vertices[3 * k * step], surface.Vertices[3 * k * step + 1], surface.Vertices[3 * k * step + 2] }).ToArray();
         int m = pts.Length / 3;
+        // No surface yet (a run too short to have one): nothing to measure.
+        if (m == 0) return new DeformationSpread([.. Enumerable.Repeat(double.NaN, identities)], [.. Enumerable.Repeat(double.NaN, identities)], double.NaN, 0);
         var offsets = Enumerable.Range(0, identities).Select(i => Offsets(model, i, pts)).ToList();
         static double Norm(float[] d, int k) => Math.Sqrt(d[3 * k] * d[3 * k] + d[3 * k + 1] * d[3 * k + 1] + d[3 * k + 2] * d[3 * k + 2]);
         var magnitude = offsets.Select(d => Enumerable.Range(0, m).Average(k => Norm(d, k))).ToList();

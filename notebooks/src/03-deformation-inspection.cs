@@ -89,7 +89,7 @@ Show(NotebookTools.InterpolationSlider(model, 0, 1, ids[0], ids[1], SlicePlane.Y
 var spread = NotebookTools.Spread(model, ids.Count, template);
 var toTemplate = meshes.Select(m => NotebookTools.TryCompare(m, template, 1.0, 20_000, [0.01])?.Chamfer).ToList();
 var between = NotebookTools.TryCompare(meshes[0], meshes[1], 1.0, 20_000, [0.01])?.Chamfer;
-Show(System.FormattableString.Invariant($"Δx {spread}. ") + (spread.Ratio >= 0.5
+Show(spread.Points == 0 ? "The template has no surface yet (a run this short has none): there is nothing to measure on it." : System.FormattableString.Invariant($"Δx {spread}. ") + (spread.Ratio >= 0.5
     ? "Each identity moves the template its own way, not by one common shift."
     : "The identities mostly share one motion: the deformation has learned little that is specific to each person.") +
     System.FormattableString.Invariant($" The deformed templates are {string.Join(", ", toTemplate.Select(c => c is double v ? v.ToString("G3", System.Globalization.CultureInfo.InvariantCulture) : "–"))} from the template; {ids[0]} and {ids[1]} are {between:G3} apart."));
