@@ -77,14 +77,7 @@ public sealed class OfflineBrowserTests
                 setTimeout(function(){document.getElementById('result').textContent='eye2='+gd.layout.scene2.camera.eye.x;},200);});})();
             </script>
             """;
-        string page = Path.Combine(CommittedNotebookTests.NotebookDir(), $".offline-check-{Guid.NewGuid():N}.html");
-        File.WriteAllText(page, "<!doctype html><html><head><meta charset=\"utf-8\"></head><body>" + chart + Probe + "</body></html>", Encoding.UTF8);
-        try
-        {
-            string dom = ChartImages.DumpDom(page) ?? throw new TimeoutException("the browser did not finish");
-            Assert.Contains("eye2=2.5", dom);
-        }
-        finally { File.Delete(page); }
+        Assert.Contains("eye2=2.5", DomWithProbe(chart, Probe));
     }
 
     [Fact]
@@ -104,14 +97,7 @@ public sealed class OfflineBrowserTests
                 var z=gd._fullData[0].z;document.getElementById('result').textContent='steps='+gd._fullLayout.sliders[0].steps.length+' z='+z[3][5];});})();
             </script>
             """;
-        string page = Path.Combine(CommittedNotebookTests.NotebookDir(), $".offline-check-{Guid.NewGuid():N}.html");
-        File.WriteAllText(page, "<!doctype html><html><head><meta charset=\"utf-8\"></head><body>" + chart + Probe + "</body></html>", Encoding.UTF8);
-        try
-        {
-            string dom = ChartImages.DumpDom(page) ?? throw new TimeoutException("the browser did not finish");
-            Assert.Contains("steps=3 z=2", dom);
-        }
-        finally { File.Delete(page); }
+        Assert.Contains("steps=3 z=2", DomWithProbe(chart, Probe));
     }
 
     [Fact]
@@ -129,6 +115,15 @@ public sealed class OfflineBrowserTests
         Assert.Equal(1, Regex.Count(dom, "class=\"katex-display\""));
         Assert.DoesNotContain("\\(", dom[dom.IndexOf("<body", StringComparison.Ordinal)..]);
         Assert.Contains("var x = 1;", dom);
+    }
+
+    /// <summary>A chart and a probe script on one page beside the committed plotly.js, opened offline: the DOM after it ran.</summary>
+    static string DomWithProbe(string chart, string probe)
+    {
+        string page = Path.Combine(CommittedNotebookTests.NotebookDir(), $".offline-check-{Guid.NewGuid():N}.html");
+        File.WriteAllText(page, "<!doctype html><html><head><meta charset=\"utf-8\"></head><body>" + chart + probe + "</body></html>", Encoding.UTF8);
+        try { return ChartImages.DumpDom(page) ?? throw new TimeoutException("the browser did not finish"); }
+        finally { File.Delete(page); }
     }
 
     static Image<Rgb24> Decode(string dataUrl) => Image.Load<Rgb24>(Convert.FromBase64String(dataUrl[(dataUrl.IndexOf(',') + 1)..]));
