@@ -337,10 +337,13 @@ public static class NotebookTools
         return colors;
     }
 
+    /// <summary>The shape code (1 − t)·code(a) + t·code(b).</summary>
+    static Tensor InterpolatedCode(HeadModel model, int a, int b, double t) => (Code(model, a) * (float)(1 - t) + Code(model, b) * (float)t).detach();
+
     /// <summary>The mesh of an interpolated shape code (1 − t)·code(a) + t·code(b): identities are points of a continuous shape space.</summary>
     public static DMesh InterpolatedMesh(HeadModel model, int a, int b, double t, double extent, int resolution)
     {
-        var code = (Code(model, a) * (float)(1 - t) + Code(model, b) * (float)t).detach();
+        var code = InterpolatedCode(model, a, b, t);
         return MarchingCubes.ExtractFromFunction(points =>
         {
             using var scope = NewDisposeScope();
@@ -400,8 +403,7 @@ public static class NotebookTools
             foreach (var plane in new[] { SlicePlane.XY, SlicePlane.XZ, SlicePlane.YZ })
             {
                 var s = DeformationMagnitudeSlice(model, i, plane, resolution, extent);
-                var axes = plane switch { SlicePlane.XY => ("x", "y"), SlicePlane.XZ => ("x", "z"), _ => ("y", "z") };
-                panels.Add(($"{identities[i]} |Δx| {plane}", s.Values, s.Resolution, s.Min, s.Max, axes));
+                panels.Add(($"{identities[i]} |Δx| {plane}", s.Values, s.Resolution, s.Min, s.Max, Plots.AxisNames(plane)));
                 fields.Add(InPlaneOffsets(model, i, plane, arrowsPerAxis, extent));
             }
         double max = Math.Max(1e-9, panels.Max(p => p.Item2.Max()));
@@ -444,9 +446,8 @@ public static class NotebookTools
         var slices = offsets.Select(o => SdfSlice.Evaluate(model, identity, plane, resolution, -extent, extent, o)).ToList();
         double range = slices.Max(s => s.Values.Max(v => Math.Abs(v)));
         string normal = plane switch { SlicePlane.XY => "z", SlicePlane.XZ => "y", _ => "x" };
-        var axes = plane switch { SlicePlane.XY => ("x", "y"), SlicePlane.XZ => ("x", "z"), _ => ("y", "z") };
         return Plots.HeatmapSlider($"{label}: SDF on {plane} planes<br><sub>black: the surface</sub>",
-            [.. offsets.Select((o, k) => (System.FormattableString.Invariant($"{normal} = {o:0.###}"), slices[k].Values))], resolution, -extent, extent, axes,
+            [.. offsets.Select((o, k) => (System.FormattableString.Invariant($"{normal} = {o:0.###}"), slices[k].Values))], resolution, -extent, extent, Plots.AxisNames(plane),
             "plane at", "RdBu", -range, range, zeroContour: true, active: steps / 2);
     }
 
@@ -459,14 +460,13 @@ public static class NotebookTools
         var ts = Enumerable.Range(0, steps).Select(k => (double)k / (steps - 1)).ToArray();
         var slices = ts.Select(t =>
         {
-            var code = (Code(model, a) * (float)(1 - t) + Code(model, b) * (float)t).detach();
+            var code = InterpolatedCode(model, a, b, t);
             using var _ = no_grad();
             return SdfSlice.Evaluate(p => model.SdfValues(p.to(code.device), code), plane, resolution, -extent, extent);
         }).ToList();
         double range = slices.Max(s => s.Values.Max(v => Math.Abs(v)));
-        var axes = plane switch { SlicePlane.XY => ("x", "y"), SlicePlane.XZ => ("x", "z"), _ => ("y", "z") };
         return Plots.HeatmapSlider($"{labelA} → {labelB}, {plane} slice<br><sub>dashed: {labelA}, dotted: {labelB}</sub>",
-            [.. ts.Select((t, k) => (System.FormattableString.Invariant($"t = {t:0.###}"), slices[k].Values))], resolution, -extent, extent, axes,
+            [.. ts.Select((t, k) => (System.FormattableString.Invariant($"t = {t:0.###}"), slices[k].Values))], resolution, -extent, extent, Plots.AxisNames(plane),
             "", "RdBu", -range, range, zeroContour: true,
             overlay: [Plots.ZeroContour(slices[0].Values, resolution, -extent, extent, labelA, "black", "dash"),
                 Plots.ZeroContour(slices[^1].Values, resolution, -extent, extent, labelB, "black", "dot")]);

@@ -172,7 +172,7 @@ public sealed class NotebookWorkspace
         var p = Profile;
         // What the heads were made with: a profile whose sizes or template changed makes them again.
         string key = string.Create(CultureInfo.InvariantCulture,
-            $"identities {p.Identities}, views {p.Views}, resolution {p.Resolution}, gt {p.GtResolution}, template {(Template is { } tt ? File.ReadAllText(Path.Combine(tt.Root, PretrainedTemplate.ChecksumFile)).Trim() : "none")}");
+            $"identities {p.Identities}, views {p.Views}, resolution {p.Resolution}, gt {p.GtResolution}, template {Template?.CheckpointSha256 ?? "none"}");
         if (File.Exists(done) && File.ReadAllText(done) == key) return dir;
         if (Directory.Exists(dir)) Directory.Delete(dir, recursive: true);
         if (Template is { } t)
@@ -249,15 +249,14 @@ public sealed class NotebookWorkspace
     {
         var conf = Stage1Conf();
         string dir = RunDir("stage1"), sum = Path.Combine(dir, PretrainedTemplate.ChecksumFile);
-        string expected = File.ReadAllText(Path.Combine(t.Root, PretrainedTemplate.ChecksumFile));
-        if (IsCached("stage1", conf) && File.Exists(sum) && File.ReadAllText(sum) == expected) return dir;
+        if (IsCached("stage1", conf) && File.Exists(sum) && File.ReadAllText(sum) == t.CheckpointSha256) return dir;
         RunFolder.Delete(dir);
         using (var run = RunFolder.Create(dir, conf))
         {
             AtomicFile.WriteAllBytes(run.LatestCheckpoint, File.ReadAllBytes(t.Checkpoint));
             AtomicFile.WriteAllBytes(run.MetricsFile, File.ReadAllBytes(Path.Combine(t.Root, "metrics.jsonl")));
         }
-        AtomicFile.WriteAllText(sum, expected);
+        AtomicFile.WriteAllText(sum, t.CheckpointSha256);
         return dir;
     }
 

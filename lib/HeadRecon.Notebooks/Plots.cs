@@ -58,19 +58,18 @@ public static class Plots
     /// browser is installed (<see cref="ChartImages"/>), and a loader for the plotly.js beside the page (<see cref="PlotlyJs"/>).
     /// Live updates pass <paramref name="staticImage"/> false: a browser start per redraw would slow training down.
     /// </summary>
-    public static string ToHtml(GenericChart chart, bool staticImage = true)
-    {
-        var figure = ChartHtml.Figure(chart);
-        return ChartHtml.Html("chart-" + Guid.NewGuid().ToString("N"), figure, staticImage ? ChartImages.TryRender(figure) : null);
-    }
+    public static string ToHtml(GenericChart chart, bool staticImage = true) => FigureHtml(ChartHtml.Figure(chart), staticImage);
 
     /// <summary>As <see cref="ToHtml(GenericChart, bool)"/>, with the frames in the figure; the static image shows the slider's first position.</summary>
     public static string ToHtml(FramedChart chart, bool staticImage = true)
     {
         var figure = ChartHtml.Figure(chart.Chart);
         figure["frames"] = chart.Frames.DeepClone();
-        return ChartHtml.Html("chart-" + Guid.NewGuid().ToString("N"), figure, staticImage ? ChartImages.TryRender(figure) : null);
+        return FigureHtml(figure, staticImage);
     }
+
+    static string FigureHtml(System.Text.Json.Nodes.JsonObject figure, bool staticImage) =>
+        ChartHtml.Html("chart-" + Guid.NewGuid().ToString("N"), figure, staticImage ? ChartImages.TryRender(figure) : null);
 
     static object Title(string text) => Obj(("text", text));
 
@@ -134,7 +133,14 @@ public static class Plots
         return HeatmapGrid(title, panels, columns, "RdBu", -range, range, zeroContour: true);
     }
 
-    static (string X, string Y) AxisNames(SlicePlane p) => p switch { SlicePlane.XY => ("x", "y"), SlicePlane.XZ => ("x", "z"), _ => ("y", "z") };
+    /// <summary>The names of a slice plane's two in-plane axes (horizontal, vertical).</summary>
+    public static (string X, string Y) AxisNames(SlicePlane p) => p switch { SlicePlane.XY => ("x", "y"), SlicePlane.XZ => ("x", "z"), _ => ("y", "z") };
+
+    // A slice's sample positions along one axis, and its values as rows for plotly (row 0 first: the top, image order).
+    static double[] Coords(double min, double max, int resolution) => [.. Enumerable.Range(0, resolution).Select(k => min + (max - min) * k / (resolution - 1))];
+
+    static double[][] Rows(float[] values, int resolution) =>
+        [.. Enumerable.Range(0, resolution).Select(r => Enumerable.Range(0, resolution).Select(c => Math.Round(values[r * resolution + c], 4)).ToArray())];
 
     /// <summary>A grid of square heat maps over [min, max]²; values are row-major resolution², rows running from the second
     /// axis' maximum down (image order, as <see cref="SdfSlice"/> makes them), so the picture is upright.</summary>
@@ -154,14 +160,9 @@ public static class Plots
         {
             var p = panels[i];
             string ax = i == 0 ? "" : (i + 1).ToString(System.Globalization.CultureInfo.InvariantCulture);
-            var coords = Enumerable.Range(0, p.Resolution).Select(k => p.Min + (p.Max - p.Min) * k / (p.Resolution - 1)).ToArray();
+            var coords = Coords(p.Min, p.Max, p.Resolution);
             var rowCoords = coords.Reverse().ToArray();
-            var z = new double[p.Resolution][];
-            for (int r = 0; r < p.Resolution; r++)
-            {
-                z[r] = new double[p.Resolution];
-                for (int c = 0; c < p.Resolution; c++) z[r][c] = Math.Round(p.Values[r * p.Resolution + c], 4);
-            }
+            var z = Rows(p.Values, p.Resolution);
             // One contour trace drawn as a heat map with only the zero level as a line: the values are sent once.
             traces.Add(zeroContour
                 ? NewTrace("contour", ("x", coords), ("y", rowCoords), ("z", z), ("colorscale", colorscale), ("zmin", zmin), ("zmax", zmax), ("zauto", false),
@@ -212,9 +213,7 @@ public static class Plots
         var json = new JsonArray();
         foreach (var f in frames)
         {
-            var rows = new JsonArray();
-            for (int r = 0; r < resolution; r++)
-                rows.Add(new JsonArray([.. Enumerable.Range(0, resolution).Select(c => (JsonNode?)JsonValue.Create(Math.Round(f.Values[r * resolution + c], 4)))]));
+            var rows = new JsonArray([.. Rows(f.Values, resolution).Select(row => (JsonNode?)new JsonArray([.. row.Select(v => (JsonNode?)JsonValue.Create(v))]))]);
             json.Add(new JsonObject
             {
                 ["name"] = f.Label,
@@ -228,9 +227,8 @@ public static class Plots
     /// <summary>The zero level set of a slice (row-major resolution², image order) as a line, to draw over another panel.</summary>
     public static Trace ZeroContour(float[] values, int resolution, double min, double max, string name, string color = "black", string dash = "dash")
     {
-        var coords = Enumerable.Range(0, resolution).Select(k => min + (max - min) * k / (resolution - 1)).ToArray();
-        var z = Enumerable.Range(0, resolution).Select(r => Enumerable.Range(0, resolution).Select(c => Math.Round(values[r * resolution + c], 4)).ToArray()).ToArray();
-        return NewTrace("contour", ("x", coords), ("y", coords.Reverse().ToArray()), ("z", z), ("showscale", false), ("name", name), ("hoverinfo", "skip"),
+        var coords = Coords(min, max, resolution);
+        return NewTrace("contour", ("x", coords), ("y", coords.Reverse().ToArray()), ("z", Rows(values, resolution)), ("showscale", false), ("name", name), ("hoverinfo", "skip"),
             ("contours", Obj(("coloring", "none"), ("start", 0.0), ("end", 0.0), ("size", 1.0), ("showlines", true))),
             ("line", Obj(("color", color), ("width", 1.5), ("dash", dash))));
     }

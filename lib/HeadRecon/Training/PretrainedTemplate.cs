@@ -24,10 +24,13 @@ public sealed class PretrainedTemplate
         "model.num_identity", "model.density", "dataset.cam_scale",
     ];
 
-    PretrainedTemplate(string root, HeadConf conf, IReadOnlyList<HeadParameters> family, IReadOnlyList<string> training, IReadOnlyList<string> heldOut)
+    PretrainedTemplate(string root, HeadConf conf, IReadOnlyList<HeadParameters> family, IReadOnlyList<string> training, IReadOnlyList<string> heldOut, string sha256)
     {
-        Root = root; Conf = conf; Family = family; Training = training; HeldOut = heldOut;
+        Root = root; Conf = conf; Family = family; Training = training; HeldOut = heldOut; CheckpointSha256 = sha256;
     }
+
+    /// <summary>The checkpoint's sha256, as verified when the template was opened: what a copy or a cache derived from it is keyed by.</summary>
+    public string CheckpointSha256 { get; }
 
     public string Root { get; }
     public HeadConf Conf { get; }
@@ -56,7 +59,7 @@ public sealed class PretrainedTemplate
         var heldOut = File.Exists(Path.Combine(root, "heldout.txt")) ? ReadIds(Path.Combine(root, "heldout.txt")) : [];
         if (training.Count + heldOut.Count != family.Count)
             throw new InvalidDataException($"{root}: id.txt and heldout.txt list {training.Count + heldOut.Count} identities but family.json holds {family.Count}");
-        return new PretrainedTemplate(root, conf, family, training, heldOut);
+        return new PretrainedTemplate(root, conf, family, training, heldOut, actual);
     }
 
     /// <summary>
