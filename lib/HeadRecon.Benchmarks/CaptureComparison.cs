@@ -191,10 +191,5 @@ public static class CaptureComparison
 
     static string Describe(string method) => method == TemplatePath ? "template → stage 1 → stage 2" : "single-stage VolSDF from scratch";
 
-    static string MeanSd(IReadOnlyList<double> xs)
-    {
-        double mean = xs.Average();
-        double sd = xs.Count > 1 ? Math.Sqrt(xs.Sum(x => (x - mean) * (x - mean)) / (xs.Count - 1)) : 0;
-        return string.Create(CultureInfo.InvariantCulture, $"{mean:F2} ± {sd:F2}");
-    }
+    static string MeanSd(IReadOnlyList<double> xs) => SampleStatistics.Of(xs).MeanSd("F2");
 }

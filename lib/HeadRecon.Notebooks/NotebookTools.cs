@@ -536,7 +536,7 @@ public sealed record DeformationSpread(IReadOnlyList<double> Magnitude, IReadOnl
 public sealed record RunResult(string Experiment, string Settings, string Run, int Iterations, double TrainSeconds, int MeshVertices,
     double? ChamferDataset, double? FScore, double HeldOutPsnr, double HeldOutSsim, double TrainPsnr);
 
-/// <summary>Measures trained runs the same way for the comparison notebooks (06, 07).</summary>
+/// <summary>Measures trained runs the same way for the comparison notebook (07).</summary>
 public static class RunEvaluation
 {
     /// <summary>Meshes the run's model for <paramref name="identity"/>, compares with ground truth (Chamfer in dataset units, F-score at

@@ -36,6 +36,12 @@ public sealed record NotebookProfile(
     /// </summary>
     public string? Template { get; init; }
 
+    /// <summary>Overrides of every iteration-bounded stage of notebook 06's rows (their length; the from-scratch row runs for a time budget instead).</summary>
+    public IReadOnlyList<string> AblationOverrides { get; init; } = [];
+
+    /// <summary>The seeds (train.seed) each of notebook 06's rows is trained with, for every held-out person.</summary>
+    public IReadOnlyList<int> AblationSeeds { get; init; } = [1];
+
     /// <summary>Geometry network sizes shared by both stages (stage 2 loads them from stage 1 by name).</summary>
     static readonly string[] SmokeGeometry =
     [
@@ -67,20 +73,22 @@ public sealed record NotebookProfile(
         Stage1Overrides: [],
         Stage2Overrides: ["dataset.fine_tune_flag=false", "dataset.init_view_path=\"\"", "dataset.sparse_view_num=8"],
         MeshResolution: 96, SliceResolution: 96, EvalSamples: 50_000, RenderMaxSide: 128, CurveUpdateEvery: 25)
-    { Template = PretrainedTemplate.DefaultPath };
+    {
+        Template = PretrainedTemplate.DefaultPath,
+        // Two thirds of the quickstart's 300 + 300 iterations: 8 trainings per person and seed, 48 in all (about 70 min on 2 cores).
+        AblationOverrides = ["train.max_iterations=200"],
+        AblationSeeds = [1, 2],
+    };
 
     /// <summary>
     /// Minutes on a laptop with small networks trained in the workspace (the quickstart_st1/st2 confs at 64², no template):
-    /// for experiments that retrain stage 1 per row, such as the ablations.
+    /// for experiments on stage 1 itself without the two hours of a template's pre-training.
     /// </summary>
     public static readonly NotebookProfile CpuQuick = new("cpu-quick", "quickstart_st1.conf", "quickstart_st2.conf",
         Identities: 3, Views: 18, Resolution: 64, GtResolution: 128,
         Stage1Overrides: ["dataset.img_res=[64,64]", "model.num_identity=4", "train.log_freq=10"],
         Stage2Overrides: ["dataset.img_res=[64,64]", "model.num_identity=4", "train.log_freq=10"],
         MeshResolution: 96, SliceResolution: 128, EvalSamples: 50_000, RenderMaxSide: 64, CurveUpdateEvery: 25);
-
-    /// <summary>This profile where it trains stage 1 itself; a template profile's small-network counterpart otherwise.</summary>
-    public NotebookProfile Retraining => Template is null ? this : Name == "cpu" ? CpuQuick : throw new InvalidOperationException($"profile {Name}: no retraining counterpart");
 
     public static readonly NotebookProfile Paper = new("paper", "face_st1.conf", "face_st2.conf",
         Identities: 6, Views: 30, Resolution: 512, GtResolution: 256,
@@ -145,14 +153,6 @@ public sealed class NotebookWorkspace
     public override string ToString() => $"profile {Profile.Name}, data {DataDir}, cache {CacheDir}, device {Device.type}" +
         (Template is { } t ? $", template {t.Root}" : "");
 
-    /// <summary>The same workspace with another profile (its own cache folder beside this one's).</summary>
-    public NotebookWorkspace WithProfile(NotebookProfile profile)
-    {
-        string cache = Path.Combine(Path.GetDirectoryName(CacheDir)!, profile.Name);
-        Directory.CreateDirectory(cache);
-        return new NotebookWorkspace(profile, RepoRoot, cache, Device);
-    }
-
     PretrainedTemplate? _template;
 
     /// <summary>The profile's pre-trained template, checked when first opened (checksum, family); null for a profile without one.</summary>
@@ -201,19 +201,14 @@ public sealed class NotebookWorkspace
     public IReadOnlyList<string> TrainIdentities => File.ReadAllLines(Path.Combine(DataDir, IdList)).Select(l => l.Trim()).Where(l => l.Length > 0).ToList();
 
     /// <summary>The identity left out of stage 1 (synthetic data only), for notebook 07.</summary>
-    public string UnseenIdentity => !IsSynthetic ? throw new InvalidOperationException("HEADNB_DATA is set: name the unseen identity yourself")
-        : File.Exists(Path.Combine(DataDir, "heldout.txt")) ? ReadIds(Path.Combine(DataDir, "heldout.txt"))[0]
-        : ReadIds(Path.Combine(DataDir, "id.txt"))[^1];
+    public string UnseenIdentity => HeldOutIdentities[0];
+
+    /// <summary>Every identity left out of stage 1 (synthetic data only): the template's held-out people, or the one extra identity.</summary>
+    public IReadOnlyList<string> HeldOutIdentities => !IsSynthetic ? throw new InvalidOperationException("HEADNB_DATA is set: name the unseen identity yourself")
+        : File.Exists(Path.Combine(DataDir, "heldout.txt")) ? ReadIds(Path.Combine(DataDir, "heldout.txt"))
+        : [ReadIds(Path.Combine(DataDir, "id.txt"))[^1]];
 
     static List<string> ReadIds(string path) => [.. File.ReadAllLines(path).Select(l => l.Trim()).Where(l => l.Length > 0)];
-
-    /// <summary>An id list naming one identity (written to the cache, absolute path) for single-person runs.</summary>
-    public string SingleIdentityList(string identity)
-    {
-        string path = Path.Combine(CacheDir, $"single_{identity}.txt");
-        File.WriteAllText(path, identity + "\n");
-        return path;
-    }
 
     static string IdList => IsSynthetic ? "train_ids.txt" : "id.txt";
 
@@ -261,13 +256,14 @@ public sealed class NotebookWorkspace
     }
 
     /// <summary>
-    /// Stage 1 for a person outside the stage-1 id list (fine_tune_flag: appended, from 3 views): fine-tuned from
+    /// Stage 1 for a person outside the stage-1 id list (fine_tune_flag: appended; the data's 3-view split unless
+    /// <paramref name="extra"/> holds <see cref="UnseenViews"/>): fine-tuned from
     /// <paramref name="initFrom"/> (a run or the template), or from scratch when null. With a template these are the
     /// quickstart's confs (unseen_st1: template frozen, 300 iterations; unseen_scratch: the same networks, fresh).
     /// </summary>
     public HeadConf UnseenConf(string identity, string? initFrom, params string[] extra)
     {
-        string[] person = ["dataset.fine_tune_flag=true", $"dataset.scan_id=\"{identity}\"", "dataset.fine_tune_view=3", "dataset.init_view_path=\"3_view.json\""];
+        string[] person = Person(identity);
         string[] init = initFrom is null ? [] : [$"train.init_checkpoint=\"{initFrom}\""];
         if (Template is null) return Stage1Conf([.. person, .. init, .. extra]);
         var conf = ConfLoader.Load(Conf(initFrom is null ? "unseen_scratch.conf" : "unseen_st1.conf"), [.. DataOverrides(), .. person, .. init, .. extra]);
@@ -275,13 +271,29 @@ public sealed class NotebookWorkspace
         return conf;
     }
 
+    /// <summary>
+    /// Stage 2 for a person fitted with <see cref="UnseenConf"/>: the displacement on top of that fine-tuned stage 1
+    /// (<paramref name="stage1Run"/>), from the same views. With a template, confs/unseen_st2.conf as the quickstart runs it.
+    /// </summary>
+    public HeadConf UnseenStage2Conf(string identity, string stage1Run, params string[] extra)
+    {
+        if (Template is null) return Stage2Conf(identity, stage1Run, [.. Person(identity), .. extra]);
+        var conf = ConfLoader.Load(Conf("unseen_st2.conf"), [.. DataOverrides(), .. Person(identity), $"train.init_checkpoint=\"{stage1Run}\"", .. extra]);
+        Template.RequireCompatible(conf, "unseen_st2.conf");
+        return conf;
+    }
+
+    // An unseen person from the data's 3-view split (UnseenViews overrides it).
+    static string[] Person(string identity) => ["dataset.fine_tune_flag=true", $"dataset.scan_id=\"{identity}\"", .. UnseenViews(3)];
+
+    /// <summary>"dataset.fine_tune_view=N" + the matching view list: an unseen person seen from the data's N-view split (3, 5 or 15).</summary>
+    public static string[] UnseenViews(int n) => [$"dataset.fine_tune_view={n}", $"dataset.init_view_path=\"{n}_view.json\""];
+
     /// <summary>The stage-2 configuration for one identity, initialised from <paramref name="initFrom"/> (a run folder or checkpoint) when given.</summary>
     public HeadConf Stage2Conf(string scanId, string? initFrom, params string[] extra) =>
         ConfLoader.Load(Conf(Profile.Stage2ConfFile), [.. DataOverrides(), .. Profile.Stage2Overrides, $"dataset.scan_id=\"{scanId}\"",
             .. initFrom is null ? Array.Empty<string>() : [$"train.init_checkpoint=\"{initFrom}\""], .. extra]);
 
-    /// <summary>"dataset.sparse_view_num=N" + the matching view list: the fixed N-view split the data ships (3, 5 or 15).</summary>
-    public static string[] Views(int n) => [$"dataset.sparse_view_num={n}", $"dataset.init_view_path=\"{n}_view.json\""];
 
     // ---------------------------------------------------------------- runs
 

@@ -82,6 +82,9 @@ public static class Plots
             ("xaxis", Obj(("title", Title(xLabel)))),
             ("yaxis", Obj(("title", Title(yLabel)), ("type", logY ? "log" : null))));
 
+    // plotly's default colour sequence.
+    static readonly string[] Palette = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"];
+
     /// <summary>Several line panels side by side (one per entry), each with its own y axis: e.g. loss, PSNR and β curves.</summary>
     public static GenericChart LinePanels(string title, string xLabel, IReadOnlyList<(string Panel, IReadOnlyList<Series> Series, bool LogY)> panels, int height = 320)
     {
@@ -89,12 +92,20 @@ public static class Plots
         var layout = new List<(string, object?)> { ("title", Title(title)), ("height", height), ("showlegend", panels.Any(p => p.Series.Count > 1)) };
         int n = panels.Count;
         double gap = 0.06, w = (1.0 - gap * (n - 1)) / n;
+        // A run keeps one colour and one legend entry across the panels (plotly would colour by trace order and list it per panel).
+        var runs = panels.SelectMany(p => p.Series.Count > 1 ? p.Series.Select(s => s.Name) : []).Distinct().ToList();
+        var listed = new HashSet<string>();
         for (int i = 0; i < n; i++)
         {
             string ax = i == 0 ? "" : (i + 1).ToString(System.Globalization.CultureInfo.InvariantCulture);
             foreach (var s in panels[i].Series)
-                traces.Add(NewTrace("scatter", ("x", s.X), ("y", s.Y), ("mode", "lines"), ("name", panels[i].Series.Count > 1 ? s.Name : panels[i].Panel),
-                    ("xaxis", "x" + ax), ("yaxis", "y" + ax)));
+            {
+                bool shared = panels[i].Series.Count > 1;
+                string? color = shared ? Palette[runs.IndexOf(s.Name) % Palette.Length] : null;
+                traces.Add(NewTrace("scatter", ("x", s.X), ("y", s.Y), ("mode", "lines"), ("name", shared ? s.Name : panels[i].Panel),
+                    ("xaxis", "x" + ax), ("yaxis", "y" + ax), ("line", color is null ? null : Obj(("color", color))),
+                    ("legendgroup", shared ? s.Name : null), ("showlegend", shared ? listed.Add(s.Name) : null)));
+            }
             double x0 = i * (w + gap);
             layout.Add(("xaxis" + ax, Obj(("domain", new[] { x0, x0 + w }), ("title", Title(xLabel)), ("anchor", "y" + ax))));
             layout.Add(("yaxis" + ax, Obj(("title", Title(panels[i].Panel)), ("anchor", "x" + ax), ("type", panels[i].LogY ? "log" : null))));
@@ -106,6 +117,25 @@ public static class Plots
     public static GenericChart Bars(string title, string yLabel, IReadOnlyList<string> categories, IEnumerable<(string Name, IReadOnlyList<double> Values)> series, int height = 340) =>
         Figure(series.Select(s => NewTrace("bar", ("x", categories), ("y", s.Values), ("name", s.Name))),
             ("title", Title(title)), ("height", height), ("barmode", "group"), ("yaxis", Obj(("title", Title(yLabel)))));
+
+    /// <summary>
+    /// A measured quantity per category: each run as a small dot (hover: its label), the mean as a large marker with a
+    /// whisker from the minimum to the maximum. The y axis fits the data, unlike bars, which must start at zero.
+    /// </summary>
+    public static GenericChart Dots(string title, string yLabel, IReadOnlyList<string> categories, IReadOnlyList<double> means, IReadOnlyList<double> mins,
+        IReadOnlyList<double> maxs, IReadOnlyList<string> runCategories, IReadOnlyList<double> runValues, IReadOnlyList<string> runLabels, int height = 360) =>
+        Figure(
+        [
+            NewTrace("scatter", ("x", runCategories), ("y", runValues), ("text", runLabels), ("mode", "markers"), ("name", "runs"),
+                ("marker", Obj(("size", 7), ("color", "rgba(90,90,90,0.55)"))), ("hovertemplate", "%{text}: %{y:.4g}<extra></extra>")),
+            NewTrace("scatter", ("x", categories), ("y", means), ("mode", "markers"), ("name", "mean, min–max"),
+                ("marker", Obj(("size", 13), ("symbol", "diamond"), ("color", "#1f77b4"))),
+                ("error_y", Obj(("type", "data"), ("symmetric", false), ("array", means.Select((m, i) => maxs[i] - m).ToArray()),
+                    ("arrayminus", means.Select((m, i) => m - mins[i]).ToArray()), ("thickness", 2), ("width", 8)))),
+        ],
+        ("title", Title(title)), ("height", height), ("yaxis", Obj(("title", Title(yLabel)))),
+        ("xaxis", Obj(("automargin", true), ("categoryorder", "array"), ("categoryarray", categories))),
+        ("legend", Obj(("orientation", "h"), ("y", -0.35))));
 
     /// <summary>Per-ray plot of the error-bounded sampler: SDF, density and weights against depth, sample positions as ticks.</summary>
     public static GenericChart RayProfile(string title, double[] z, double[] sdf, double[] density, double[] weights)
@@ -181,8 +211,9 @@ public static class Plots
             double x0 = col * (w + gx), y1 = 1.0 - row * (h + gy);
             // Axes fixed to the slice, so an overlay reaching past it does not shrink the picture.
             double[] range = [p.Min, p.Max];
-            layout.Add(("xaxis" + ax, Obj(("domain", new[] { x0, x0 + w }), ("anchor", "y" + ax), ("title", Title(p.Axes.X)), ("range", range))));
-            layout.Add(("yaxis" + ax, Obj(("domain", new[] { y1 - h, y1 }), ("anchor", "x" + ax), ("title", Title(p.Axes.Y)), ("scaleanchor", "x" + ax), ("range", range))));
+            // Equal scales shrink the wider domain rather than widening its range past the slice (grey bands beside it).
+            layout.Add(("xaxis" + ax, Obj(("domain", new[] { x0, x0 + w }), ("anchor", "y" + ax), ("title", Title(p.Axes.X)), ("range", range), ("constrain", "domain"))));
+            layout.Add(("yaxis" + ax, Obj(("domain", new[] { y1 - h, y1 }), ("anchor", "x" + ax), ("title", Title(p.Axes.Y)), ("scaleanchor", "x" + ax), ("range", range), ("constrain", "domain"))));
             annotations.Add(Obj(("text", p.Label), ("x", x0 + w / 2), ("y", y1), ("xref", "paper"), ("yref", "paper"), ("xanchor", "center"), ("yanchor", "bottom"), ("showarrow", false)));
         }
         layout.Add(("annotations", annotations));
@@ -280,7 +311,10 @@ public static class Plots
         var fi = new int[f]; var fj = new int[f]; var fk = new int[f];
         for (int t = 0; t < f; t++) { fi[t] = mesh.Faces[3 * t]; fj[t] = mesh.Faces[3 * t + 1]; fk[t] = mesh.Faces[3 * t + 2]; }
         var props = new List<(string, object?)> { ("x", x), ("y", y), ("z", zz), ("i", fi), ("j", fj), ("k", fk), ("name", name), ("opacity", opacity), ("scene", scene),
-            ("showlegend", true), ("flatshading", false), ("lighting", Obj(("ambient", 0.5), ("diffuse", 0.8), ("specular", 0.2))) };
+            ("showlegend", true), ("flatshading", false), ("lighting", Obj(("ambient", 0.35), ("diffuse", 0.85), ("specular", 0.15), ("roughness", 0.6), ("fresnel", 0.1))),
+            // From the viewer's side, a little above and right (plotly's default light comes from +x+y at z = 0, so a face
+            // looking at the camera is lit on one side only).
+            ("lightposition", Obj(("x", 1000), ("y", 2000), ("z", 10000))) };
         vertexColors ??= intensity is null ? mesh.Colors : null;
         if (intensity is not null)
         {
@@ -348,12 +382,14 @@ public static class Plots
             panels, "Jet", height, (0, clip), $"distance ({unit})");
     }
 
-    /// <summary>Vectors at points as cones (sizemode absolute, so lengths compare across plots).</summary>
-    public static Trace ConeTrace(float[] points, float[] vectors, string name, double sizeRef = 1.0, string scene = "scene") =>
+    /// <summary>Vectors at points as cones, the longest <paramref name="sizeRef"/> grid spacings long (plotly's "scaled"
+    /// mode: lengths compare within the plot; its "absolute" mode sizes every cone by the field's maximum and lets small
+    /// fields fill the scene).</summary>
+    public static Trace ConeTrace(float[] points, float[] vectors, string name, double sizeRef = 0.8, string scene = "scene") =>
         NewTrace("cone",
             ("x", Every(points, 0)), ("y", Every(points, 1)), ("z", Every(points, 2)),
             ("u", Every(vectors, 0)), ("v", Every(vectors, 1)), ("w", Every(vectors, 2)),
-            ("sizemode", "absolute"), ("sizeref", sizeRef), ("anchor", "tail"), ("colorscale", "Plasma"), ("name", name), ("scene", scene),
+            ("sizemode", "scaled"), ("sizeref", sizeRef), ("anchor", "tail"), ("colorscale", "Plasma"), ("name", name), ("scene", scene),
             ("colorbar", Obj(("title", Title("|Δx|")))));
 
     static float[] Every(float[] xyz, int k)

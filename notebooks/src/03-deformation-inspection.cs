@@ -41,7 +41,8 @@ Show($"{run}: {ids.Count} identities, meshes at {res}³ over ±{extent}");
 
 // %% [markdown]
 // ## Δx as cones
-// Cones start at grid points inside the box and point along Δx (absolute size: lengths compare); the template surface is drawn translucent.
+// Cones start at grid points inside the box and point along Δx, the longest 0.8 grid spacings long (lengths compare
+// within the plot; the colour gives |Δx| in model units); the template surface is drawn translucent.
 
 // %%
 var template = ModelMesher.Extract(model, 0, -extent, extent, res, MeshSource.Template);

@@ -73,20 +73,22 @@ public static class RunEvaluator
     }
 
     /// <summary>
-    /// Renders the identity's views that training did not see (<see cref="Evaluation.HeldOutViews.Select"/>), at most
+    /// Renders the identity's views that training did not see (<see cref="Evaluation.HeldOutViews.Select(Config.HeadConf, Data.HeadDataset, int)"/>), at most
     /// <paramref name="maxViews"/> spread over them, downscaled to <paramref name="maxSide"/>, and scores them.
-    /// None when the dataset folder cannot be loaded whole (a run evaluated away from its data).
+    /// None when the dataset folder cannot be loaded whole (a run evaluated away from its data). With
+    /// <paramref name="only"/>, exactly those views are scored (maxViews is ignored); a view the run trained on, a
+    /// missing one or an unreadable folder throws.
     /// </summary>
-    public static IReadOnlyList<ViewScore> HeldOutViews(TrainedRun run, int identity, int maxViews = 4, int maxSide = 64) =>
-        RenderHeldOutViews(run, identity, maxViews, maxSide).Select(r => r.Score).ToList();
+    public static IReadOnlyList<ViewScore> HeldOutViews(TrainedRun run, int identity, int maxViews = 4, int maxSide = 64, IReadOnlyCollection<string>? only = null) =>
+        RenderHeldOutViews(run, identity, maxViews, maxSide, only).Select(r => r.Score).ToList();
 
     /// <summary>As <see cref="HeldOutViews"/>, with the renderings and the ground-truth pixels.</summary>
-    public static IReadOnlyList<HeldOutRender> RenderHeldOutViews(TrainedRun run, int identity, int maxViews = 4, int maxSide = 64)
+    public static IReadOnlyList<HeldOutRender> RenderHeldOutViews(TrainedRun run, int identity, int maxViews = 4, int maxSide = 64, IReadOnlyCollection<string>? only = null)
     {
-        if (Evaluation.HeldOutViews.Select(run.Conf, run.Dataset, identity) is not { } held) return [];
+        if (Evaluation.HeldOutViews.Select(run.Conf, run.Dataset, identity, only) is not { } held) return [];
         var data = new DatasetTrainingData(held);
         var renders = new List<HeldOutRender>();
-        foreach (int i in Evaluation.HeldOutViews.Spread(held.Views.Count, maxViews))
+        foreach (int i in only is null ? Evaluation.HeldOutViews.Spread(held.Views.Count, maxViews) : Enumerable.Range(0, held.Views.Count))
         {
             var px = data.AllPixels(i, run.Model.Background.device, maxSide);
             var img = ImageRenderer.Render(run.Model, px.Batch, px.Height, px.Width, run.Conf.Train.SplitNPixels);

@@ -49,6 +49,17 @@ public class SyntheticHeadTests(SmallSyntheticFamily family) : IClassFixture<Sma
     }
 
     [Fact]
+    public void A_small_rig_writes_only_the_view_splits_it_can_fill()
+    {
+        using var dir = new TempDir();
+        SyntheticHeadWriter.Write(new SynthOptions(dir.Path, 1, 15, 16, WriteGroundTruth: false));
+        var written = new[] { 3, 5, 15 }.Where(k => File.Exists(Path.Combine(dir.Path, $"{k}_view.json"))).ToList();
+        Assert.Contains(15, written);
+        // Every split that exists is one the loader accepts (a short list would be rejected at training time).
+        foreach (int k in written) Assert.All(PrDataset.ReadViewJson(Path.Combine(dir.Path, $"{k}_view.json"), k).Values, v => Assert.Equal(k, v.Length));
+    }
+
+    [Fact]
     public void Loader_reads_the_family_with_scaled_cameras_in_the_scene_sphere()
     {
         var ds = family.Load();

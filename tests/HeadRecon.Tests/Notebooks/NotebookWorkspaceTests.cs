@@ -11,7 +11,7 @@ public sealed class NotebookWorkspaceTests
     {
         using var tmp = new TempDir();
         // The cpu profile at a size a test affords: the same template and family, fewer and smaller pictures.
-        var ws = NotebookWorkspace.Open(NotebookProfile.Cpu with { Views = 15, Resolution = 16, GtResolution = 24 }, "cpu", tmp.Path);
+        var ws = NotebookWorkspace.Open(NotebookProfile.Cpu with { Views = 30, Resolution = 16, GtResolution = 24 }, "cpu", tmp.Path);
         var t = ws.Template!;
         Assert.Equal(Path.GetFullPath(Path.Combine(NotebookTests.RepoRoot(), PretrainedTemplate.DefaultPath)), Path.GetFullPath(t.Root));
 
@@ -42,18 +42,21 @@ public sealed class NotebookWorkspaceTests
         Assert.Equal("", fromScratch.Train.InitCheckpoint);
         Assert.Contains("template", fromTemplate.Train.Freeze);
 
-        // Experiments that retrain stage 1 per row use small networks trained in the workspace, beside this cache.
-        var retraining = ws.WithProfile(ws.Profile.Retraining);
-        Assert.Null(retraining.Template);
-        Assert.Equal("cpu-quick", retraining.Profile.Name);
-        Assert.Equal(Path.Combine(tmp.Path, "cpu-quick"), retraining.CacheDir);
+        // More views for the same person (06's rows), and stage 2 on top of that person's stage 1 (the quickstart's unseen_st2).
+        Assert.Equal(t.HeldOut, ws.HeldOutIdentities);
+        var five = ws.UnseenConf(t.HeldOut[1], t.Root, NotebookWorkspace.UnseenViews(5));
+        Assert.Equal((5, "5_view.json", t.HeldOut[1]), (five.Dataset.FineTuneView, five.Dataset.InitViewPath, five.Dataset.ScanId));
+        Assert.Equal(5, DatasetTrainingData.Open(five with { Dataset = five.Dataset with { ImgRes = [16, 16] } }).ViewCount); // the test's small images
+        var st2Unseen = ws.UnseenStage2Conf(t.HeldOut[1], "/runs/st1", NotebookWorkspace.UnseenViews(5));
+        Assert.Equal(("/runs/st1", true, 5), (st2Unseen.Train.InitCheckpoint, st2Unseen.Dataset.FineTuneFlag, st2Unseen.Dataset.FineTuneView));
+        Assert.Contains("template", st2Unseen.Train.Freeze);
+        Assert.Equal(ws.DataDir, st2Unseen.Dataset.DataDir);
     }
 
     [Fact]
     public void AProfileWithoutATemplateTrainsItsOwnStageOne()
     {
         Assert.Null(NotebookProfile.Smoke.Template);
-        Assert.Same(NotebookProfile.Smoke, NotebookProfile.Smoke.Retraining);
         Assert.Equal("cpu-quick", NotebookProfile.FromEnvironment("cpu-quick").Name);
         var e = Assert.Throws<ArgumentException>(() => NotebookProfile.FromEnvironment("gpu"));
         Assert.Contains("HEADNB_PROFILE", e.Message);

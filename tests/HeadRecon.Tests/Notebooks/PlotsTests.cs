@@ -105,4 +105,23 @@ public class PlotsTests
         var html = NotebookOutput.ToHtml(chart, staticImage: false);
         Assert.Equal(4, ChartHtml.FromPlotlyNetHtml(html)!["frames"]!.AsArray().Count);
     }
+
+    [Fact]
+    public void ComparedRunsKeepOneColourAndOneLegendEntryAcrossPanels()
+    {
+        double[] x = [0, 1];
+        var chart = Plots.LinePanels("cmp", "iteration",
+        [
+            ("loss", [new Series("template", x, [1, 0.5]), new Series("scratch", x, [1, 0.7])], true),
+            ("PSNR", [new Series("template", x, [10, 20]), new Series("scratch", x, [10, 15])], false),
+        ]);
+        var data = ChartHtml.Figure(chart)["data"]!.AsArray();
+        Assert.Equal(4, data.Count);
+        string Color(int i) => data[i]!["line"]!["color"]!.GetValue<string>();
+        Assert.Equal(Color(0), Color(2));
+        Assert.Equal(Color(1), Color(3));
+        Assert.NotEqual(Color(0), Color(1));
+        Assert.Equal([true, true, false, false], data.Select(t => t!["showlegend"]!.GetValue<bool>()));
+        Assert.Equal(["template", "scratch", "template", "scratch"], data.Select(t => t!["legendgroup"]!.GetValue<string>()));
+    }
 }

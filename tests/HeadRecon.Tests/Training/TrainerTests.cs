@@ -143,5 +143,16 @@ public class TrainerTests(TinyHeadsFixture heads)
         var views = RunEvaluator.HeldOutViews(run, 0, maxViews: 2, maxSide: 16);
         Assert.Equal(2, views.Count);
         Assert.All(views, v => Assert.InRange(v.Psnr, 1, 60));
+
+        // A fixed set (what runs on different splits are all scored on): exactly those views, whatever maxViews says.
+        var trained = run.Dataset.Views.Where(v => v.IdentityIndex == 0).Select(v => v.ViewName).ToHashSet();
+        var free = Enumerable.Range(1, 30).Select(v => $"{v:D2}.png").Where(v => !trained.Contains(v)).ToList();
+        string[] fixedSet = [free[^1], free[0], free[1]];
+        var scored = RunEvaluator.HeldOutViews(run, 0, maxViews: 1, maxSide: 16, only: fixedSet);
+        Assert.Equal(fixedSet.Order(), scored.Select(v => v.View).Order());
+        var seen = Assert.Throws<ArgumentException>(() => RunEvaluator.HeldOutViews(run, 0, maxSide: 16, only: [free[0], trained.First()]));
+        Assert.Contains($"held-out view 101/{trained.First()}: the run trained on it", seen.Message);
+        var missing = Assert.Throws<ArgumentException>(() => RunEvaluator.HeldOutViews(run, 0, maxSide: 16, only: ["99.png"]));
+        Assert.Contains("held-out view 101/99.png: no such image in", missing.Message);
     }
 }

@@ -130,6 +130,8 @@ public static class SyntheticHeadWriter
         {
             // The few-view splits (an unseen person) come from the frontal cameras; 15 views spread over the whole rig.
             var sel = HeadRig.SpreadSelection(cams, k, k < 15 ? HeadRig.FewViewMaxAngle : 180);
+            // A small rig may have fewer frontal cameras than k: no k-view split then (the loader would reject a short list).
+            if (sel.Length < k) continue;
             var info = ids.ToDictionary(id => id, _ => sel);
             string json = JsonSerializer.Serialize(new Dictionary<string, object> { ["sparse_view_num"] = k, ["info"] = info });
             File.WriteAllText(Path.Combine(o.OutDir, $"{k}_view.json"), json, new UTF8Encoding(false));
