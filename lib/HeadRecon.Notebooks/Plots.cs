@@ -311,10 +311,10 @@ public static class Plots
         var fi = new int[f]; var fj = new int[f]; var fk = new int[f];
         for (int t = 0; t < f; t++) { fi[t] = mesh.Faces[3 * t]; fj[t] = mesh.Faces[3 * t + 1]; fk[t] = mesh.Faces[3 * t + 2]; }
         var props = new List<(string, object?)> { ("x", x), ("y", y), ("z", zz), ("i", fi), ("j", fj), ("k", fk), ("name", name), ("opacity", opacity), ("scene", scene),
-            ("showlegend", true), ("flatshading", false), ("lighting", Obj(("ambient", 0.35), ("diffuse", 0.85), ("specular", 0.15), ("roughness", 0.6), ("fresnel", 0.1))),
-            // From the viewer's side, a little above and right (plotly's default light comes from +x+y at z = 0, so a face
-            // looking at the camera is lit on one side only).
-            ("lightposition", Obj(("x", 1000), ("y", 2000), ("z", 10000))) };
+            ("showlegend", true), ("flatshading", false), ("lighting", Obj(("ambient", 0.3), ("diffuse", 0.9), ("specular", 0.1), ("roughness", 0.6), ("fresnel", 0.1))),
+            // In front of the face (+z), above and to the left, so relief shades on both halves (plotly's default light
+            // comes from +x+y at z = 0: a face looking at the camera is lit on one side only).
+            ("lightposition", Obj(("x", -3000), ("y", 5000), ("z", 8000))) };
         vertexColors ??= intensity is null ? mesh.Colors : null;
         if (intensity is not null)
         {
