@@ -75,7 +75,7 @@ public sealed record NotebookProfile(
         MeshResolution: 96, SliceResolution: 96, EvalSamples: 50_000, RenderMaxSide: 128, CurveUpdateEvery: 25)
     {
         Template = PretrainedTemplate.DefaultPath,
-        // Two thirds of the quickstart's 300 + 300 iterations: 8 trainings per person and seed, 48 in all (about 70 min on 2 cores).
+        // Two thirds of the quickstart's 300 + 300 iterations: 8 trainings per person and seed, 48 in all (about 110 min on 2 cores, measured).
         AblationOverrides = ["train.max_iterations=200"],
         AblationSeeds = [1, 2],
     };
