@@ -113,11 +113,6 @@ public static class Plots
         return Figure(traces, layout.ToArray());
     }
 
-    /// <summary>Grouped bar chart: one bar group per category, one bar per series.</summary>
-    public static GenericChart Bars(string title, string yLabel, IReadOnlyList<string> categories, IEnumerable<(string Name, IReadOnlyList<double> Values)> series, int height = 340) =>
-        Figure(series.Select(s => NewTrace("bar", ("x", categories), ("y", s.Values), ("name", s.Name))),
-            ("title", Title(title)), ("height", height), ("barmode", "group"), ("yaxis", Obj(("title", Title(yLabel)))));
-
     /// <summary>
     /// A measured quantity per category: each run as a small dot (hover: its label), the mean as a large marker with a
     /// whisker from the minimum to the maximum. The y axis fits the data, unlike bars, which must start at zero.
