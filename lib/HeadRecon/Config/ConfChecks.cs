@@ -32,6 +32,7 @@ public static class ConfChecks
                                              (t.CheckpointFreq, "checkpoint_freq"), (t.PlotFreq, "plot_freq"), (t.PeAlphaIters, "pe_alpha_iters") })
             AtLeast(value, 0, "train." + key);
         if (!(t.PeAlphaStart is >= 0 and <= 1)) Fail($"must be in 0…1, got {t.PeAlphaStart}", "train.pe_alpha_start");
+        if (!(t.DetailPixelFraction is >= 0 and <= 1)) Fail($"must be in 0…1, got {t.DetailPixelFraction}", "train.detail_pixel_fraction");
         foreach (var (group, scale) in t.GroupLrScale)
             if (!(scale > 0) || !double.IsFinite(scale)) Fail($"must be a finite number > 0, got {scale}", $"train.group_lr_scale.{group}");
         // expname names the default run folder runs/<expname>-<time>: a path in it would write elsewhere.

@@ -50,6 +50,9 @@ public sealed record TrainOptions
     [ConfKey("pe_alpha_start")] public double PeAlphaStart { get; init; } = 1.0;
     /// <summary>Extension: redraw pixels every iteration (true) or share one subset per epoch like the original's worker quirk (false).</summary>
     [ConfKey("redraw_pixels_every_iteration")] public bool RedrawPixelsEveryIteration { get; init; } = true;
+    /// <summary>Extension: share of each iteration's rays drawn in proportion to the photo's local contrast (Sobel magnitude:
+    /// eyes, brows, lips, silhouette) instead of uniformly; 0 = all uniform, as the original.</summary>
+    [ConfKey("detail_pixel_fraction")] public double DetailPixelFraction { get; init; } = 0;
     /// <summary>Extension: checkpoint (or run folder) whose parameters initialise this run by name, like the
     /// original's --checkpoint for stage 2 (load_state_dict(strict=False)); empty = fresh initialisation.</summary>
     [ConfKey("init_checkpoint")] public string InitCheckpoint { get; init; } = "";
@@ -192,6 +195,9 @@ public sealed record DisplacementNetworkOptions
     [ConfKey("multires")] public int Multires { get; init; } = 8;
     [ConfKey("displace_feature_dim")] public int DisplaceFeatureDim { get; init; } = 64;
     [ConfKey("skip_in")] public IReadOnlyList<int> SkipIn { get; init; } = [];
+    /// <summary>Extension: start with δ ≡ 0 (the last layer's δ row at weight_g = 0 and bias 0), so stage 2 begins on
+    /// stage 1's surface; false = PyTorch's default init, as the original, whose random δ moves the surface at step 0.</summary>
+    [ConfKey("zero_init")] public bool ZeroInit { get; init; } = false;
     /// <summary>Extension: how x enters the displacement MLP: "frequency" (γ_8(x), the original) or "hashgrid"
     /// (a multiresolution hash encoding, Müller et al. 2022, see <see cref="HashGrid"/>).</summary>
     [ConfKey("encoding")] public string Encoding { get; init; } = "frequency";

@@ -143,18 +143,33 @@ public sealed class HeadDataset
     /// <summary>
     /// Draws n pixels of one view uniformly (with replacement), or uniformly inside the mask's bounding box grown by
     /// 30 px and clipped to the image (FaceScape's sampling set) when maskBoundingBox is set and the view has a mask.
+    /// With detailFraction &gt; 0 that share of the n (rounded) is drawn instead in proportion to the image's local
+    /// contrast (<see cref="DetailSampling"/>); the uniform draws come first, the same as with detailFraction 0.
     /// </summary>
-    public PixelBatch SamplePixels(Random rng, int viewIndex, int n, bool maskBoundingBox = false)
+    public PixelBatch SamplePixels(Random rng, int viewIndex, int n, bool maskBoundingBox = false, double detailFraction = 0)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(n);
+        if (!(detailFraction is >= 0 and <= 1)) throw new ArgumentOutOfRangeException(nameof(detailFraction), detailFraction, "must be in 0…1");
         var v = Views[viewIndex];
         var (r0, r1, c0, c1) = maskBoundingBox && v.Mask is not null ? MaskBoundingBox(v, 30) : (0, v.Height - 1, 0, v.Width - 1);
         var uv = new float[n * 2];
         var rgb = new float[n * 3];
+        int uniform = UniformPixelCount(n, detailFraction);
+        double[]? cdf = uniform < n ? DetailCdf(viewIndex) : null;
         for (int i = 0; i < n; i++)
         {
-            int col = c0 + rng.Next(c1 - c0 + 1);
-            int row = r0 + rng.Next(r1 - r0 + 1);
+            int col, row;
+            if (i < uniform)
+            {
+                col = c0 + rng.Next(c1 - c0 + 1);
+                row = r0 + rng.Next(r1 - r0 + 1);
+            }
+            else
+            {
+                int k = DetailSampling.Draw(cdf!, rng.NextDouble());
+                row = k / v.Width;
+                col = k % v.Width;
+            }
             uv[2 * i] = col;
             uv[2 * i + 1] = row;
             int p = (row * v.Width + col) * 3;
@@ -163,6 +178,21 @@ public sealed class HeadDataset
             rgb[3 * i + 2] = v.Rgb[p + 2];
         }
         return new PixelBatch(viewIndex, uv, rgb);
+    }
+
+    /// <summary>The uniformly drawn share of a batch of n with <paramref name="detailFraction"/> (they come first).</summary>
+    public static int UniformPixelCount(int n, double detailFraction) => n - (int)Math.Round(n * detailFraction);
+
+    readonly Dictionary<int, double[]> _detailCdfs = [];
+
+    /// <summary>The view's <see cref="DetailSampling.Cdf"/>, computed on first use.</summary>
+    double[] DetailCdf(int viewIndex)
+    {
+        lock (_detailCdfs)
+        {
+            if (!_detailCdfs.TryGetValue(viewIndex, out var cdf)) _detailCdfs[viewIndex] = cdf = DetailSampling.Cdf(Views[viewIndex]);
+            return cdf;
+        }
     }
 
     /// <summary>Inclusive row/column extent of the mask grown by margin and clipped; the whole image when the mask is empty.</summary>

@@ -42,6 +42,16 @@ public sealed class DisplacementField : nn.Module<Tensor, Tensor, Tensor>
         FeatureDim = o.DisplaceFeatureDim;
         _layers = new LayerStack([inputDims + geometryFeatureDim, .. o.Dims, o.DOut + o.DisplaceFeatureDim], o.SkipIn, SkipStyle.BeforeLayer);
         _layers.Register((name, m) => register_module(name, m));
+        if (o.ZeroInit)
+        {
+            // g = 0 makes the δ rows of W exactly zero whatever v is; g still gets gradients, so δ grows from there.
+            var last = _layers.Layers[^1];
+            using (no_grad())
+            {
+                last.WeightG.narrow(0, 0, o.DOut).zero_();
+                last.Bias.narrow(0, 0, o.DOut).zero_();
+            }
+        }
         // Registered after the layers so the frequency path's module order (and state dict) is unchanged.
         if (HashGrid is not null) register_module("hash_grid", HashGrid);
     }

@@ -5,8 +5,11 @@ using static TorchSharp.torch;
 
 namespace HeadRecon.Training;
 
-/// <summary>Feeds a loaded <see cref="HeadDataset"/> to training as tensors (rays in the OpenCV convention).</summary>
-public sealed class DatasetTrainingData(HeadDataset dataset, bool maskBoundingBoxSampling = false) : ITrainingData
+/// <summary>
+/// Feeds a loaded <see cref="HeadDataset"/> to training as tensors (rays in the OpenCV convention); detailFraction is
+/// train.detail_pixel_fraction (<see cref="HeadDataset.SamplePixels"/>).
+/// </summary>
+public sealed class DatasetTrainingData(HeadDataset dataset, bool maskBoundingBoxSampling = false, double detailFraction = 0) : ITrainingData
 {
     public HeadDataset Dataset { get; } = dataset;
     public int ViewCount => Dataset.Views.Count;
@@ -15,22 +18,24 @@ public sealed class DatasetTrainingData(HeadDataset dataset, bool maskBoundingBo
     public int Width(int view) => Dataset.Views[view].Width;
     public string ViewLabel(int view) => $"{Dataset.Views[view].IdentityName}/{Dataset.Views[view].ViewName}";
 
-    /// <summary>Loads the dataset the configuration names (dataset.format: pr, idr or facescape).</summary>
+    /// <summary>Loads the dataset the configuration names (dataset.format: pr, idr or facescape), sampled as train says.</summary>
     public static DatasetTrainingData Open(HeadConf conf)
     {
         var d = conf.Dataset;
         var ds = DatasetLoader.Load(d, conf.Train.Seed);
-        return new DatasetTrainingData(ds, maskBoundingBoxSampling: d.Format.Equals("facescape", StringComparison.OrdinalIgnoreCase));
+        return new DatasetTrainingData(ds, maskBoundingBoxSampling: d.Format.Equals("facescape", StringComparison.OrdinalIgnoreCase), conf.Train.DetailPixelFraction);
     }
 
     public (RayBatch Batch, Tensor Rgb) SamplePixels(int view, int n, Random rng, Device device)
     {
         var v = Dataset.Views[view];
-        var px = Dataset.SamplePixels(rng, view, n, maskBoundingBoxSampling);
+        var px = Dataset.SamplePixels(rng, view, n, maskBoundingBoxSampling, detailFraction);
         var uv = tensor(px.Uv, [1, px.Count, 2], device: device);
         var rgb = tensor(px.Rgb, [1, px.Count, 3], device: device);
         return (Batch(v, uv, 1.0, device), rgb);
     }
+
+    public int UniformPixelCount(int n) => HeadDataset.UniformPixelCount(n, detailFraction);
 
     public ViewPixels AllPixels(int view, Device device, int maxSide = 0)
     {

@@ -15,6 +15,10 @@ public interface ITrainingData
     /// <summary>n random pixels of one view: the rays to render and their ground-truth colours (1, n, 3).</summary>
     (RayBatch Batch, Tensor Rgb) SamplePixels(int view, int n, Random rng, Device device);
 
+    /// <summary>How many of a batch of n come first and uniformly drawn (the rest favour image detail,
+    /// train.detail_pixel_fraction): the logged PSNR is taken over these, so it still estimates the image's PSNR.</summary>
+    int UniformPixelCount(int n) => n;
+
     /// <summary>Every pixel of one view, row-major, for rendering and PSNR; with maxSide &gt; 0 the camera is scaled down
     /// so the longer side has at most maxSide pixels (ground truth sampled at the same pixel centres).</summary>
     ViewPixels AllPixels(int view, Device device, int maxSide = 0);

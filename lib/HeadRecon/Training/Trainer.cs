@@ -273,7 +273,10 @@ public sealed class Trainer : IDisposable
 
         // Every logged value in one copy to the host (on a GPU each item() waits for the device).
         var named = terms.Named().ToList();
-        var mseT = (output.RgbValues.detach() - rgbGt.reshape(-1, 3)).pow(2).mean();
+        // PSNR over the uniformly drawn pixels only: detail-favouring draws sit on edges and would understate it.
+        int uniformRays = _data.UniformPixelCount(Conf.Train.NumPixels);
+        var sqErr = (output.RgbValues.detach() - rgbGt.reshape(-1, 3)).pow(2);
+        var mseT = (uniformRays > 0 ? sqErr.narrow(0, 0, uniformRays) : sqErr).mean();
         float[] host = cat([.. named.Select(t => t.Value.detach().reshape(1)), mseT.reshape(1), Model.Density.GetBeta().detach().reshape(1)]).to(float32).cpu().data<float>().ToArray();
         var metrics = new Dictionary<string, double>();
         for (int i = 0; i < named.Count; i++) metrics[named[i].Name] = host[i];

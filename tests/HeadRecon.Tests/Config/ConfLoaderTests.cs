@@ -167,6 +167,7 @@ public class ConfLoaderTests
     [InlineData("train.num_pixels = 0", "train.num_pixels: must be ≥ 1, got 0")]
     [InlineData("train.log_freq = -1", "train.log_freq: must be ≥ 0, got -1")]
     [InlineData("train.checkpoint_iters = -4", "train.checkpoint_iters: must be ≥ 0, got -4")]
+    [InlineData("train.detail_pixel_fraction = 1.5", "train.detail_pixel_fraction: must be in 0…1, got 1.5")]
     [InlineData("train.expname = \"../../x\"", "train.expname: '../../x' must be a plain name (no '/', '\\' or '..'): it names the run folder under runs/")]
     [InlineData("train.expname = \"..\"", "train.expname: '..' must be a plain name (no '/', '\\' or '..'): it names the run folder under runs/")]
     [InlineData("train.expname = \"\"", "train.expname: '' must be a plain name (no '/', '\\' or '..'): it names the run folder under runs/")]
