@@ -8,7 +8,8 @@ namespace HeadRecon.Data;
 /// </summary>
 public static class DetailSampling
 {
-    /// <summary>Cumulative distribution over the view's pixels (row-major, last entry 1), proportional to the Sobel magnitude.</summary>
+    /// <summary>Cumulative distribution over the view's pixels (row-major, last entry 1), proportional to the Sobel magnitude;
+    /// <see cref="CumulativeDistribution.Index"/> draws from it.</summary>
     public static double[] Cdf(HeadView v)
     {
         int h = v.Height, w = v.Width;
@@ -38,15 +39,6 @@ public static class DetailSampling
         for (int i = 0; i < cdf.Length; i++) cdf[i] /= total;
         cdf[^1] = 1.0;
         return cdf;
-    }
-
-    /// <summary>The pixel index whose CDF interval holds u in [0, 1).</summary>
-    public static int Draw(double[] cdf, double u)
-    {
-        int i = Array.BinarySearch(cdf, u);
-        if (i < 0) i = ~i;
-        else i++; // u equal to an entry belongs to the next interval
-        return Math.Min(i, cdf.Length - 1);
     }
 
     // Edge pixels repeat the border (no artificial edge at the frame).

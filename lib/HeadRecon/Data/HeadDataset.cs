@@ -166,7 +166,7 @@ public sealed class HeadDataset
             }
             else
             {
-                int k = DetailSampling.Draw(cdf!, rng.NextDouble());
+                int k = CumulativeDistribution.Index(cdf!, rng.NextDouble());
                 row = k / v.Width;
                 col = k % v.Width;
             }

@@ -1,3 +1,5 @@
+using HeadRecon.Data;
+
 namespace HeadRecon.Meshing;
 
 /// <summary>Points on a mesh surface with the unit normal of the triangle each lies on.</summary>
@@ -28,10 +30,7 @@ public static class SurfaceSampler
         for (int s = 0; s < count; s++)
         {
             double u = rng.NextDouble() * total;
-            int f = Array.BinarySearch(cumulative, u);
-            if (f < 0) f = ~f;
-            if (f >= areas.Length) f = areas.Length - 1;
-            while (areas[f] == 0 && f > 0) f--;   // a hit exactly on a boundary may land on a zero-area face
+            int f = CumulativeDistribution.Index(cumulative, u);
             // sqrt trick: (1 - sqrt r1, sqrt r1 (1 - r2), sqrt r1 r2) is uniform over the triangle.
             double r1 = Math.Sqrt(rng.NextDouble()), r2 = rng.NextDouble();
             double wa = 1 - r1, wb = r1 * (1 - r2), wc = r1 * r2;

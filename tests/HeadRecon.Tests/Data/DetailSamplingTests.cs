@@ -52,7 +52,7 @@ public class DetailSamplingTests
         Assert.Equal(32 * 32, cdf.Length);
         Assert.Equal(0.5, cdf[32 * 16 - 1], 12);
         Assert.Equal(1.0, cdf[^1]);
-        Assert.Equal(0, DetailSampling.Draw(cdf, 0.0));
-        Assert.Equal(cdf.Length - 1, DetailSampling.Draw(cdf, 0.9999999));
+        Assert.Equal(0, CumulativeDistribution.Index(cdf, 0.0));
+        Assert.Equal(cdf.Length - 1, CumulativeDistribution.Index(cdf, 0.9999999));
     }
 }
