@@ -16,7 +16,7 @@ public sealed partial class NotebookPage
     static readonly TimeSpan UpdateInterval = TimeSpan.FromSeconds(3);
     // Math ($…$, $$…$$) is kept out of Markdown's emphasis; KaTeX from the distribution typesets it where installed
     // (copied beside the page: nothing from the network), else it shows as its TeX source.
-    static readonly MarkdownPipeline Markdown = new MarkdownPipelineBuilder().UsePipeTables().UseEmphasisExtras().UseMathematics().Build();
+    internal static readonly MarkdownPipeline Markdown = new MarkdownPipelineBuilder().UsePipeTables().UseEmphasisExtras().UseMathematics().Build();
 
     readonly IReadOnlyList<NotebookSource.Cell> _cells;
     // A value's HTML is made once (a chart's figure is large), when the page is next written.

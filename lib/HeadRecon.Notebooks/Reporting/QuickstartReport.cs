@@ -4,6 +4,7 @@ using HeadRecon.Config;
 using HeadRecon.Data.Synthetic;
 using HeadRecon.Evaluation;
 using HeadRecon.IO;
+using HeadRecon.Notebooks;
 using HeadRecon.Training;
 
 namespace HeadRecon.Reporting;
@@ -98,34 +99,9 @@ public static class QuickstartReport
 
     static string Verdict(bool met) => met ? "met" : "not met";
 
-    /// <summary>A small Markdown-to-HTML conversion for exactly what the report uses (headings, tables, images, lists, bold).</summary>
-    static string ToHtml(string md)
-    {
-        var html = new StringBuilder("<!doctype html><html><head><meta charset=\"utf-8\"><title>HeadNotebooks quickstart</title>" +
-            "<style>body{font-family:sans-serif;max-width:60em;margin:2em auto}table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:.2em .5em}img{image-rendering:pixelated;max-width:100%}</style></head><body>\n");
-        bool inTable = false, inList = false;
-        foreach (var raw in md.Split('\n'))
-        {
-            string line = System.Net.WebUtility.HtmlEncode(raw.TrimEnd());
-            line = System.Text.RegularExpressions.Regex.Replace(line, @"!\[([^\]]*)\]\(([^)]*)\)", "<img alt=\"$1\" src=\"$2\">");
-            line = System.Text.RegularExpressions.Regex.Replace(line, @"\*\*([^*]+)\*\*", "<b>$1</b>");
-            line = System.Text.RegularExpressions.Regex.Replace(line, @"`([^`]+)`", "<code>$1</code>");
-            if (line.StartsWith('|'))
-            {
-                if (line.Contains("---")) continue;
-                if (!inTable) { html.Append("<table>"); inTable = true; }
-                html.Append("<tr>").Append(string.Concat(line.Trim('|').Split('|').Select(c => $"<td>{c.Trim()}</td>"))).Append("</tr>\n");
-                continue;
-            }
-            if (inTable) { html.Append("</table>\n"); inTable = false; }
-            if (line.StartsWith("- ", StringComparison.Ordinal)) { if (!inList) { html.Append("<ul>"); inList = true; } html.Append(CultureInfo.InvariantCulture, $"<li>{line[2..]}</li>\n"); continue; }
-            if (inList) { html.Append("</ul>\n"); inList = false; }
-            if (line.StartsWith("## ", StringComparison.Ordinal)) html.Append(CultureInfo.InvariantCulture, $"<h2>{line[3..]}</h2>\n");
-            else if (line.StartsWith("# ", StringComparison.Ordinal)) html.Append(CultureInfo.InvariantCulture, $"<h1>{line[2..]}</h1>\n");
-            else if (line.Length > 0) html.Append(CultureInfo.InvariantCulture, $"<p>{line}</p>\n");
-        }
-        if (inTable) html.Append("</table>");
-        if (inList) html.Append("</ul>");
-        return html.Append("</body></html>\n").ToString();
-    }
+    /// <summary>The report's Markdown as a standalone page (Markdig, the notebook pages' pipeline).</summary>
+    internal static string ToHtml(string md) =>
+        "<!doctype html><html><head><meta charset=\"utf-8\"><title>HeadNotebooks quickstart</title>" +
+        "<style>body{font-family:sans-serif;max-width:60em;margin:2em auto}table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:.2em .5em}img{image-rendering:pixelated;max-width:100%}</style></head><body>\n" +
+        Markdig.Markdown.ToHtml(md, NotebookPage.Markdown) + "</body></html>\n";
 }
